@@ -1,0 +1,54 @@
+# Two commands on a fresh machine: `make site` builds the book, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+export NO_MKDOCS_2_WARNING := 1
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: site test serve check lint schema bench lock clean
+
+site: $(STAMP)  ## check the content and build the site into site/
+	$(BIN)/briefbook build
+
+serve: $(STAMP)  ## preview with live reload on http://127.0.0.1:8000/
+	$(BIN)/mkdocs serve --livereload
+
+check: $(STAMP)  ## validate the content only
+	$(BIN)/briefbook check --strict
+
+test: $(STAMP) $(NODE_STAMP)  ## every test: lint, types, unit, site, browser
+	$(BIN)/ruff check briefbook scripts tests
+	$(BIN)/mypy
+	$(BIN)/briefbook schema --check -o schema/event.schema.json
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check briefbook scripts tests
+	$(BIN)/mypy
+
+schema: $(STAMP)  ## regenerate the JSON Schema for event files
+	$(BIN)/briefbook schema -o schema/event.schema.json
+
+bench: $(STAMP)  ## benchmark a synthetic book (N=1000 by default)
+	$(BIN)/python scripts/bench.py --events $(or $(N),1000)
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/python -c "import yaml, sys; sys.exit(0 if yaml.__with_libyaml__ else 'PyYAML lacks libyaml')"
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	touch $@
+
+lock:  ## re-resolve the pinned versions after changing pyproject.toml
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+	rm -rf .lock-venv
+
+clean:
+	rm -rf site .site-* $(VENV) node_modules

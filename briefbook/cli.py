@@ -1,0 +1,180 @@
+"""The ``briefbook`` command: check a book, write its schema, render or build it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from briefbook import __version__
+from briefbook.diagnostics import Diagnostic
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except KeyboardInterrupt:
+        print("briefbook: interrupted", file=sys.stderr)
+        return 130
+    except UsageError as exc:
+        print(f"briefbook: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+class UsageError(Exception):
+    pass
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="briefbook",
+        description="Check, render and build a briefing book: events, sources and notes "
+        "published as an MkDocs site.",
+        epilog="Run 'briefbook COMMAND --help' for a command's options.",
+    )
+    parser.add_argument("--version", action="version", version=f"briefbook {__version__}")
+    commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
+
+    check = commands.add_parser(
+        "check", help="validate the book and report every problem",
+        description="Validate every event, source, actor, place, option and note; report all "
+        "problems as 'path:line:col: severity: message; hint'. Exit status: 0 clean, 1 content "
+        "errors (or warnings with --strict), 2 usage error.")
+    check.add_argument("path", nargs="?", default=".", type=Path,
+                       help="the book's root, or a file or folder in it to report on "
+                       "(default: the current directory)")
+    check.add_argument("--strict", action="store_true", help="fail on warnings too")
+    check.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    check.set_defaults(run=_check)
+
+    schema = commands.add_parser(
+        "schema", help="write the JSON Schema for event files",
+        description="Write the JSON Schema that editors (VS Code YAML, JetBrains) use to "
+        "complete and check event files as you type.")
+    schema.add_argument("-o", "--output", type=Path,
+                        help="file to write (default: standard output)")
+    schema.add_argument("--check", action="store_true",
+                        help="exit 1 if OUTPUT differs from the schema instead of writing it")
+    schema.set_defaults(run=_schema)
+
+    render = commands.add_parser(
+        "render", help="write the generated pages as Markdown files",
+        description="Write every generated page (events, actors, sources, timeline...) as "
+        "Markdown into OUT_DIR, for MkDocs-compatible engines that run no plugins.")
+    render.add_argument("out_dir", type=Path, help="directory to write the pages into")
+    render.add_argument("--root", type=Path, default=Path(), help="the book's root")
+    render.set_defaults(run=_render)
+
+    build = commands.add_parser(
+        "build", help="check the book and build the site atomically",
+        description="Check the book, then build the site with MkDocs into a temporary "
+        "directory and swap it into place, so a failed build leaves the previous site intact.")
+    build.add_argument("--root", type=Path, default=Path(), help="the book's root")
+    build.add_argument("--site-dir", type=Path, default=Path("site"),
+                       help="where the site goes (default: site)")
+    build.set_defaults(run=_build)
+    return parser
+
+
+def find_root(path: Path) -> Path:
+    """The book root at or above ``path``: the folder holding mkdocs.yml or events/."""
+    path = path.resolve()
+    for candidate in (path, *path.parents):
+        if (candidate / "mkdocs.yml").is_file() or (candidate / "events").is_dir():
+            return candidate
+    raise UsageError(f"{path} is not inside a briefing book (no mkdocs.yml or events/ above it)")
+
+
+def _check(args: argparse.Namespace) -> int:
+    from briefbook.pipeline import check
+
+    target: Path = args.path
+    if not target.exists():
+        raise UsageError(f"no such file or directory: {target}")
+    root = find_root(target)
+    started = time.perf_counter()
+    checked = check(root)
+    elapsed = time.perf_counter() - started
+    scope = target.resolve().relative_to(root).as_posix()
+    shown = [d for d in checked.diagnostics
+             if scope in (".", "") or d.at.path == scope or d.at.path.startswith(scope + "/")]
+    report(shown)
+    errors = sum(d.severity == "error" for d in shown)
+    warnings = len(shown) - errors
+    if not args.quiet:
+        book = checked.index.book
+        print(f"checked {len(book.events)} events, {len(book.sources)} sources, "
+              f"{len(book.actors)} actors, {len(book.places)} places, {len(book.options)} "
+              f"options, {len(book.notes)} notes in {elapsed:.2f} s: "
+              f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}", file=sys.stderr)
+    if errors or (args.strict and warnings):
+        return EXIT_CONTENT
+    return EXIT_OK
+
+
+def report(diagnostics: Sequence[Diagnostic]) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format())
+    if os.environ.get("GITHUB_ACTIONS") == "true":
+        for diagnostic in diagnostics:
+            print(diagnostic.github_annotation())
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from briefbook.schema import event_json_schema
+
+    text = json.dumps(event_json_schema(), indent=2, sort_keys=True) + "\n"
+    if args.check:
+        if args.output is None:
+            raise UsageError("--check needs --output FILE")
+        current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+        if current != text:
+            print(f"{args.output} is out of date; run: briefbook schema -o {args.output}",
+                  file=sys.stderr)
+            return EXIT_CONTENT
+        return EXIT_OK
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(text, encoding="utf-8")
+    return EXIT_OK
+
+
+def _render(args: argparse.Namespace) -> int:
+    from briefbook.pipeline import check
+    from briefbook.render import Renderer
+    from briefbook.write import write_pages
+
+    root = find_root(args.root)
+    checked = check(root)
+    report(checked.diagnostics)
+    if checked.errors:
+        return EXIT_CONTENT
+    pages = Renderer(root, checked.index).render_all()
+    written = write_pages(pages, args.out_dir)
+    print(f"wrote {written} of {len(pages)} pages to {args.out_dir}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _build(args: argparse.Namespace) -> int:
+    from briefbook.write import build_site
+
+    root = find_root(args.root)
+    return build_site(root, args.site_dir)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""Located messages for contributors: ``path:line:col: severity: message; hint``."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Location:
+    """A place in a content file; lines and columns count from 1."""
+
+    path: str
+    """Repository-relative POSIX path."""
+    line: int = 1
+    col: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.col}"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    at: Location
+    severity: Severity
+    message: str
+    hint: str | None = None
+
+    def format(self) -> str:
+        text = f"{self.at}: {self.severity}: {self.message}"
+        return f"{text}; {self.hint}" if self.hint else text
+
+    def github_annotation(self) -> str:
+        """A workflow command, so the message lands on the pull request's changed line."""
+        body = self.message + (f"; {self.hint}" if self.hint else "")
+        return (
+            f"::{self.severity} file={_escape_property(self.at.path)},"
+            f"line={self.at.line},col={self.at.col},title=briefbook::{_escape_data(body)}"
+        )
+
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        return (self.at.path, self.at.line, self.at.col, self.severity != "error", self.message)
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+class BookError(Exception):
+    """Raised when content has errors; carries every diagnostic found."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
+        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
+        super().__init__("\n".join(d.format() for d in self.diagnostics))
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
+    """A 'did you mean' hint naming the closest choice, if any is close enough."""
+    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None

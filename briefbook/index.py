@@ -1,0 +1,317 @@
+"""Stage 3, index: resolve every cross-reference, check it, and derive what pages show.
+
+Links are kept in both directions (an event's citations and a source's 'cited by'; a
+response and the attacks it answered), so each page can be rendered from the index alone.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from briefbook import model
+from briefbook.diagnostics import Diagnostic, Location, did_you_mean
+from briefbook.quotes import Passage, Span
+
+REFERENCE = re.compile(r"\[\[(?P<kind>[a-z]+):(?P<id>[^\]|\s]*)(?:\|(?P<label>[^\]\n]*))?\]\]")
+"""Inline reference in prose: ``[[event:2021-02-15-erbil-rocket-attack]]`` or
+``[[actor:kataib-hezbollah|Kata'ib Hezbollah]]``."""
+
+ROLES = ("perpetrator", "claimed", "officially attributed", "assessed", "suspected", "denied",
+         "target", "responder")
+
+
+@dataclass(frozen=True, slots=True)
+class Cited:
+    """One citation seen from its source: who cites it, and where the quote sits."""
+
+    record: model.Event | model.Option | model.Actor
+    citation: model.Citation
+    span: Span
+    anchor: str
+    role: str
+    """What the citation supports: 'event', 'attribution', 'recommends', 'doubts', 'relation'."""
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    response: model.Event
+    attack: model.Event
+    lag_days: int
+
+
+@dataclass
+class Index:
+    book: model.Book
+    events: dict[str, model.Event] = field(default_factory=dict)
+    sources: dict[str, model.Source] = field(default_factory=dict)
+    actors: dict[str, model.Actor] = field(default_factory=dict)
+    places: dict[str, model.Place] = field(default_factory=dict)
+    options: dict[str, model.Option] = field(default_factory=dict)
+    notes: dict[str, model.Note] = field(default_factory=dict)
+    cited_by: dict[str, list[Cited]] = field(default_factory=lambda: defaultdict(list))
+    """Source id to its citations, in the order the quotes appear in the text."""
+    citation_anchor: dict[int, str] = field(default_factory=dict)
+    """id() of a Citation to the anchor of its passage on the source page."""
+    answered_by: dict[str, list[model.Event]] = field(default_factory=lambda: defaultdict(list))
+    roles: dict[str, dict[str, dict[str, model.Event]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
+    """Actor id to role to the events (by id, in book order) where it plays that role."""
+    inverse_relations: dict[str, list[tuple[str, model.Actor]]] = field(
+        default_factory=lambda: defaultdict(list))
+    concerned: dict[str, dict[str, model.Note | model.Option]] = field(
+        default_factory=lambda: defaultdict(dict))
+    """'kind:id' to the notes and options that concern it (listed or referenced inline)."""
+    place_events: dict[str, list[model.Event]] = field(default_factory=lambda: defaultdict(list))
+    passages: dict[str, Passage] = field(default_factory=dict)
+
+    def lookup(self, kind: str) -> dict[str, model.Record]:
+        table: dict[str, dict[str, model.Record]] = {
+            "event": self.events, "source": self.sources, "actor": self.actors,  # type: ignore[dict-item]
+            "place": self.places, "option": self.options, "note": self.notes,  # type: ignore[dict-item]
+        }
+        return table[kind]
+
+    def disagreements(self, event: model.Event) -> dict[str, dict[str, model.Figure]]:
+        """Figure name to each source's figure, for the figures more than one source reports
+        differently."""
+        by_name: dict[str, dict[str, model.Figure]] = defaultdict(dict)
+        for citation in event.citations:
+            for name, figure in citation.reports:
+                by_name[name].setdefault(citation.source.id, figure)
+        return {name: figures for name, figures in by_name.items()
+                if len({f.value for f in figures.values()}) > 1}
+
+    def figures(self, event: model.Event) -> tuple[list[str], list[str]]:
+        """(figure names, source ids) of the event's reported-figures table."""
+        names = {n for c in event.citations for n, _ in c.reports}
+        ordered = [n for n in model.FIGURE_NAMES if n in names]
+        sources = list(dict.fromkeys(c.source.id for c in event.citations if c.reports))
+        return ordered, sources
+
+    def figure(self, event: model.Event, source_id: str, name: str) -> model.Figure | None:
+        for citation in event.citations:
+            if citation.source.id == source_id:
+                for n, figure in citation.reports:
+                    if n == name:
+                        return figure
+        return None
+
+    def responses(self) -> list[Response]:
+        pairs = []
+        for event in self.book.events:
+            for ref in event.responds_to:
+                attack = self.events.get(ref.id)
+                if attack is not None:
+                    lag = (event.date.earliest - attack.date.earliest).days
+                    pairs.append(Response(event, attack, lag))
+        return pairs
+
+    def timeline(self) -> list[tuple[int, list[tuple[str, bool, list[model.Event]]]]]:
+        """Events by year, then by month; an event whose date spans more than a month goes
+        into a labelled bucket ('Spring 2019', '2020') ahead of the month it starts in."""
+        buckets: dict[tuple[int, int, int, str], list[model.Event]] = defaultdict(list)
+        for event in self.book.events:
+            first, last = event.date.earliest, event.date.latest
+            wide = (last - first).days > 31
+            label = event.date.label if wide else f"{calendar.month_name[first.month]} {first.year}"
+            buckets[(first.year, first.month, 1 if not wide else 0, label)].append(event)
+        years: dict[int, list[tuple[str, bool, list[model.Event]]]] = defaultdict(list)
+        for (year, _, narrow, label), events in sorted(buckets.items()):
+            years[year].append((label, not narrow, events))
+        return sorted(years.items())
+
+    def single_source_events(self, source_id: str) -> list[model.Event]:
+        return [e for e in self.book.events
+                if {c.source.id for c in e.citations} == {source_id}]
+
+    @cached_property
+    def mentions(self) -> dict[str, list[tuple[model.Source, int]]]:
+        """Actor id to the sources that name it under any alias, with how often."""
+        result: dict[str, list[tuple[model.Source, int]]] = {}
+        for actor in self.book.actors:
+            names = sorted({actor.name, *actor.aliases}, key=len, reverse=True)
+            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+            found = []
+            for source in self.book.sources:
+                count = len(pattern.findall(source.text))
+                if count:
+                    found.append((source, count))
+            result[actor.id] = found
+        return result
+
+
+def build_index(book: model.Book, known: set[str] | None = None) -> tuple[Index, list[Diagnostic]]:
+    """Resolve and check every reference of ``book``.
+
+    ``known`` holds 'kind:id' keys of records whose files failed validation, so a
+    reference to them is not reported a second time as unknown.
+    """
+    index = Index(book)
+    for kind, records in (("event", book.events), ("source", book.sources),
+                          ("actor", book.actors), ("place", book.places),
+                          ("option", book.options), ("note", book.notes)):
+        table = index.lookup(kind)
+        for record in records:
+            table[record.id] = record
+    checker = _Checker(index, known or set())
+    checker.run()
+    return index, checker.problems
+
+
+class _Checker:
+    def __init__(self, index: Index, known: set[str]) -> None:
+        self.index = index
+        self.known = known
+        self.problems: list[Diagnostic] = []
+
+    def error(self, at: Location, message: str, hint: str | None = None) -> None:
+        self.problems.append(Diagnostic(at, "error", message, hint))
+
+    def warn(self, at: Location, message: str, hint: str | None = None) -> None:
+        self.problems.append(Diagnostic(at, "warning", message, hint))
+
+    def ref(self, kind: str, ref: model.Ref) -> bool:
+        if ref.id in self.index.lookup(kind):
+            return True
+        if f"{kind}:{ref.id}" not in self.known:
+            self.error(ref.at, f"unknown {kind} '{ref.id}'",
+                       did_you_mean(ref.id, self.index.lookup(kind))
+                       or f"create the {kind} or fix the id")
+        return False
+
+    def run(self) -> None:
+        index = self.index
+        book = index.book
+        for source in book.sources:
+            index.passages[source.id] = Passage(source.text)
+            if source.url is None:
+                self.warn(Location(source.path), "source has no 'url'",
+                          "add where it was published, so readers can find the original")
+        for event in book.events:
+            self.event(event)
+        for actor in book.actors:
+            for relation in actor.relations:
+                if relation.actor.id == actor.id:
+                    self.error(relation.actor.at, "an actor cannot relate to itself")
+                elif self.ref("actor", relation.actor):
+                    index.inverse_relations[relation.actor.id].append((relation.type, actor))
+                if relation.citation:
+                    self.citation(actor, relation.citation, "relation")
+            self.prose(actor.profile)
+        for place in book.places:
+            self.prose(place.description)
+        for option in book.options:
+            for role, stances in (("recommends", option.recommended_by),
+                                  ("doubts", option.doubted_by)):
+                for stance in stances:
+                    self.ref("actor", stance.by)
+                    self.citation(option, stance.citation, role)
+            self.concerns(option, option.events, "event")
+            self.concerns(option, option.actors, "actor")
+            self.prose(option.body, option)
+        for note in book.notes:
+            self.concerns(note, note.events, "event")
+            self.concerns(note, note.actors, "actor")
+            self.concerns(note, note.options, "option")
+            self.prose(note.body, note)
+        for cited in index.cited_by.values():
+            cited.sort(key=lambda c: (c.span.start, c.span.end, c.anchor))
+
+    def event(self, event: model.Event) -> None:
+        index = self.index
+        if event.place and self.ref("place", event.place):
+            index.place_events[event.place.id].append(event)
+        for role, refs in (("perpetrator", event.perpetrators), ("target", event.targets)):
+            for ref in refs:
+                if self.ref("actor", ref):
+                    _add_role(index, ref.id, role, event)
+        sources = set()
+        for citation in event.citations:
+            sources.add(citation.source.id)
+            self.citation(event, citation, "event")
+        if len(sources) == 1 and event.citations:
+            self.warn(event.citations[0].at, "only one source reports this event",
+                      "cite a second source if one reports it")
+        for attribution in event.attribution:
+            if self.ref("actor", attribution.actor):
+                _add_role(index, attribution.actor.id, attribution.status, event)
+            self.ref("actor", attribution.by)
+            self.citation(event, attribution.citation, "attribution")
+        for ref in event.responds_to:
+            if ref.id == event.id:
+                self.error(ref.at, "an event cannot respond to itself")
+                continue
+            if not self.ref("event", ref):
+                continue
+            earlier = index.events[ref.id]
+            if earlier.date.earliest > event.date.latest:
+                self.error(ref.at, f"'{ref.id}' ({earlier.date.label}) is later than this "
+                           f"event ({event.date.label})",
+                           "responds_to lists earlier events; swap the link to the other file")
+                continue
+            index.answered_by[ref.id].append(event)
+            for attr in event.perpetrators:
+                _add_role(index, attr.id, "responder", event)
+        self.prose(event.summary)
+
+    def citation(self, record: model.Event | model.Option | model.Actor,
+                 citation: model.Citation, role: str) -> None:
+        if not self.ref("source", citation.source):
+            return
+        passage = self.index.passages[citation.source.id]
+        span = passage.find(citation.quote)
+        if span is None:
+            line, nearest = passage.nearest(citation.quote)
+            source = self.index.sources[citation.source.id]
+            self.error(citation.at, f"quote not found in source '{citation.source.id}'",
+                       f"nearest passage ({source.path}:{source.text_line + line - 1}): "
+                       f"\"{nearest}\"")
+            return
+        anchor = f"q-{span.start}-{span.end}"
+        self.index.citation_anchor[id(citation)] = anchor
+        self.index.cited_by[citation.source.id].append(
+            Cited(record, citation, span, anchor, role))
+
+    def concerns(self, record: model.Note | model.Option, refs: tuple[model.Ref, ...],
+                 kind: str) -> None:
+        for ref in refs:
+            if self.ref(kind, ref):
+                _add_concern(self.index, f"{kind}:{ref.id}", record)
+
+    def prose(self, prose: model.Prose | None,
+              owner: model.Note | model.Option | None = None) -> None:
+        for kind, ref in references(prose):
+            if kind not in model.RECORD_KINDS:
+                self.error(ref.at, f"unknown record kind '{kind}' in reference",
+                           did_you_mean(kind, model.RECORD_KINDS)
+                           or "use event, source, actor, place, option or note")
+            elif self.ref(kind, ref) and owner is not None:
+                _add_concern(self.index, f"{kind}:{ref.id}", owner)
+
+
+def references(prose: model.Prose | None) -> Iterator[tuple[str, model.Ref]]:
+    """Every ``[[kind:id]]`` in a piece of prose, with where it is written."""
+    if prose is None:
+        return
+    for m in REFERENCE.finditer(prose.text):
+        before = prose.text[: m.start()]
+        newlines = before.count("\n")
+        col = m.start() - (before.rfind("\n") + 1) + 1
+        if newlines == 0:
+            col += prose.at.col - 1
+        at = Location(prose.at.path, prose.at.line + newlines, col)
+        yield m.group("kind"), model.Ref(m.group("id"), at)
+
+
+def _add_role(index: Index, actor_id: str, role: str, event: model.Event) -> None:
+    index.roles[actor_id][role].setdefault(event.id, event)
+
+
+def _add_concern(index: Index, key: str, record: model.Note | model.Option) -> None:
+    kind = "note" if isinstance(record, model.Note) else "option"
+    index.concerned[key].setdefault(f"{kind}:{record.id}", record)

@@ -1,0 +1,243 @@
+"""The records of a briefing book: frozen, typed, and each able to say where it was written.
+
+Records hold references as ``Ref`` (an id plus where it was written) so that the index stage
+can report an unknown id at the exact line.  Nothing here reads files or renders anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from briefbook.dates import Edtf
+from briefbook.diagnostics import Location
+
+EVENT_TYPES = (
+    "rocket attack", "missile strike", "drone attack", "IED attack", "small-arms attack",
+    "airstrike", "raid", "arrest", "protest", "shoot-down", "sanctions",
+    "official statement", "diplomatic move", "force posture change", "military exercise",
+    "nuclear development", "political development", "other",
+)
+ATTACK_TYPES = frozenset({
+    "rocket attack", "missile strike", "drone attack", "IED attack", "small-arms attack",
+})
+"""Types that count as attacks in the attacks-and-responses view."""
+
+ATTRIBUTION_STATUSES = ("claimed", "denied", "officially attributed", "assessed", "suspected")
+CONFIDENCE_LEVELS = ("low", "moderate", "high")
+FIGURE_NAMES = ("attacks", "rockets", "missiles", "drones", "strikes", "killed", "wounded")
+FIGURE_QUALIFIERS = (
+    "at least", "at most", "up to", "over", "more than", "fewer than", "about", "nearly",
+)
+SOURCE_KINDS = (
+    "policy memo", "article", "newsletter", "intelligence brief", "official statement", "dataset",
+)
+ACTOR_KINDS = (
+    "state", "state organ", "militia", "front group", "person", "government", "coalition",
+    "organization",
+)
+RELATION_TYPES = ("front for", "sponsored by", "part of", "led by")
+RELATION_INVERSES = {
+    "front for": "has front",
+    "sponsored by": "sponsors",
+    "part of": "includes",
+    "led by": "leads",
+}
+PLACE_KINDS = ("base", "embassy", "airport", "city", "region", "country", "facility", "site")
+PLACE_PRECISIONS = ("site", "locality", "region", "country")
+RECORD_KINDS = ("event", "source", "actor", "place", "option", "note")
+
+
+@dataclass(frozen=True, slots=True)
+class Ref:
+    """A reference to another record by id, remembering where it was written."""
+
+    id: str
+    at: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Figure:
+    """A number as a source states it: ``10``, ``at least 10``, ``up to 110``."""
+
+    value: int
+    qualifier: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.qualifier} {self.value:,}" if self.qualifier else f"{self.value:,}"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """A verbatim passage of one source that supports a claim."""
+
+    source: Ref
+    quote: str
+    at: Location
+    """Where the quote is written, for 'quote not found' messages."""
+    reports: tuple[tuple[str, Figure], ...] = ()
+    """Figures this source reports, in the order of ``FIGURE_NAMES``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Attribution:
+    """Who is said to be responsible, by whom, how, and on what evidence."""
+
+    actor: Ref
+    status: str
+    by: Ref
+    citation: Citation
+    at: Location
+    confidence: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Stance:
+    """An actor recommending or doubting a policy option, in their own words."""
+
+    by: Ref
+    citation: Citation
+    at: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A typed link from one actor to another: 'front for', 'sponsored by', ..."""
+
+    type: str
+    actor: Ref
+    at: Location
+    citation: Citation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Prose:
+    """Analyst-written Markdown, which may reference records as ``[[kind:id]]``."""
+
+    text: str
+    at: Location
+    """Where the text's first line is."""
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    id: str
+    path: str
+    title: str
+    date: Edtf
+    type: str
+    citations: tuple[Citation, ...]
+    date_note: str | None = None
+    place: Ref | None = None
+    perpetrators: tuple[Ref, ...] = ()
+    targets: tuple[Ref, ...] = ()
+    attribution: tuple[Attribution, ...] = ()
+    responds_to: tuple[Ref, ...] = ()
+    tags: tuple[str, ...] = ()
+    summary: Prose | None = None
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (*self.date.sort_key(), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    id: str
+    path: str
+    title: str
+    publisher: str
+    published: Edtf
+    kind: str
+    text: str
+    """The archived document, verbatim."""
+    text_line: int
+    """The file line on which ``text`` starts."""
+    authors: tuple[str, ...] = ()
+    published_note: str | None = None
+    url: str | None = None
+    archive_url: str | None = None
+    accessed: Edtf | None = None
+    boilerplate: tuple[str, ...] = ()
+    capture_notes: tuple[str, ...] = ()
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (*self.published.sort_key(), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    id: str
+    path: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    relations: tuple[Relation, ...] = ()
+    profile: Prose | None = None
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (self.name.casefold(), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    id: str
+    path: str
+    name: str
+    kind: str
+    latitude: float
+    longitude: float
+    precision: str
+    country: str
+    aliases: tuple[str, ...] = ()
+    description: Prose | None = None
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (self.name.casefold(), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    id: str
+    path: str
+    title: str
+    recommended_by: tuple[Stance, ...] = ()
+    doubted_by: tuple[Stance, ...] = ()
+    events: tuple[Ref, ...] = ()
+    actors: tuple[Ref, ...] = ()
+    body: Prose | None = None
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (self.title.casefold(), self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    id: str
+    path: str
+    title: str
+    author: str
+    date: Edtf
+    events: tuple[Ref, ...] = ()
+    actors: tuple[Ref, ...] = ()
+    options: tuple[Ref, ...] = ()
+    body: Prose | None = None
+
+    def sort_key(self) -> tuple[object, ...]:
+        return (self.title.casefold(), self.id)
+
+
+Record = Event | Source | Actor | Place | Option | Note
+
+
+@dataclass(frozen=True)
+class Book:
+    """Every record of a book, each kind sorted with stable tie-breakers."""
+
+    events: tuple[Event, ...] = ()
+    sources: tuple[Source, ...] = ()
+    actors: tuple[Actor, ...] = ()
+    places: tuple[Place, ...] = ()
+    options: tuple[Option, ...] = ()
+    notes: tuple[Note, ...] = ()
+    inputs: dict[str, str] = field(default_factory=dict, compare=False)
+    """Record key ('event:<id>') to the repository path it was read from."""

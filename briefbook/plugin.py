@@ -1,0 +1,102 @@
+"""The MkDocs plugin: a thin adapter over the load, validate, index and render stages.
+
+This is the only module that imports MkDocs.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import posixpath
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config import base
+from mkdocs.config import config_options as c
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.exceptions import PluginError
+from mkdocs.livereload import LiveReloadServer
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.pages import Page as MkPage
+
+from briefbook.load import Layout
+from briefbook.pipeline import check
+from briefbook.render import Page, Renderer, assets
+
+log = logging.getLogger("mkdocs.plugins.briefbook")
+
+
+class BriefbookConfig(base.Config):
+    root = c.Optional(c.Dir(exists=True))
+    """The book's root (holding events/ and seeds/); defaults to mkdocs.yml's folder."""
+    events_dir = c.Type(str, default="events")
+    """Where event files live, relative to the root."""
+    sources_dir = c.Type(str, default="seeds")
+    """Where archived source documents live, relative to the root."""
+    strict = c.Type(bool, default=False)
+    """Treat content warnings (a single-source event, a source without url) as errors."""
+
+
+class BriefbookPlugin(BasePlugin[BriefbookConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self) -> None:
+        self._edit_paths: dict[str, str | None] = {}
+        self._root = Path()
+
+    def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
+        configured = self.config.root
+        self._root = (Path(configured) if configured
+                      else Path(config.config_file_path or ".").resolve().parent)
+        self._layout = Layout(events=self.config.events_dir, sources=self.config.sources_dir,
+                              docs=Path(config.docs_dir).resolve().relative_to(
+                                  self._root.resolve()).as_posix())
+        return config
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        checked = check(self._root, self._layout)
+        for diagnostic in checked.diagnostics:
+            if diagnostic.severity == "error":
+                log.error(diagnostic.format())
+            elif self.config.strict:
+                log.warning(diagnostic.format())
+            else:
+                log.info(diagnostic.format())
+        if checked.errors:
+            raise PluginError(f"briefbook: {len(checked.errors)} content error(s); "
+                              "run 'briefbook check' for the full list")
+        renderer = Renderer(self._root, checked.index,
+                            directory_urls=config.use_directory_urls)
+        pages = [*renderer.render_all(), *assets(self._root)]
+        self._edit_paths = {}
+        for page in pages:
+            self._add(files, config, page)
+        return files
+
+    def _add(self, files: Files, config: MkDocsConfig, page: Page) -> None:
+        existing = files.get_file_from_path(page.path)
+        if existing is not None:
+            files.remove(existing)  # a record's own docs/ file: replaced by its page
+        generated = File.generated(config, page.path, content=page.text)
+        docs_rel = self._layout.docs
+        generated.edit_uri = (posixpath.relpath(page.edit_path, docs_rel)
+                              if page.edit_path else None)
+        files.append(generated)
+
+    def on_page_markdown(self, markdown: str, /, *, page: MkPage, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        # Front-matter titles reach the navigation of every page unescaped (the theme
+        # renders them raw), so a hand-written page's title is escaped here, once.
+        title = page.meta.get("title")
+        if isinstance(title, str):
+            page.meta["title"] = html.escape(title)
+        return markdown
+
+    def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
+                 builder: Any) -> LiveReloadServer | None:
+        for folder in (self._layout.events, self._layout.sources, "templates"):
+            path = self._root / folder
+            if path.is_dir():
+                server.watch(str(path))
+        return server

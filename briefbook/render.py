@@ -1,0 +1,307 @@
+"""Stage 4, render: turn the index into Markdown pages through Jinja templates.
+
+Content is untrusted, and the pages are Markdown that MkDocs turns into HTML, so every value
+a template inserts goes through one of two doors:
+
+* ``md`` escapes every ASCII punctuation character to a character reference: the text can
+  neither start Markdown syntax (headings, tables, links, attribute lists) nor HTML.
+* ``prose`` renders analyst Markdown with its own converter, resolves ``[[kind:id]]``
+  references, and sanitises the HTML with an allow-list (nh3), so links can only be http(s),
+  mailto or relative, and no script, handler or style survives.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+import itertools
+import posixpath
+import string
+import urllib.parse
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import markdown
+import nh3
+
+from briefbook import model, schema
+from briefbook.dates import Edtf
+from briefbook.index import REFERENCE, Index
+from briefbook.quotes import Span
+
+_MD_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})
+_PROSE_TAGS = {
+    "p", "br", "hr", "h2", "h3", "h4", "h5", "h6", "em", "strong", "code", "pre",
+    "blockquote", "ul", "ol", "li", "a", "table", "thead", "tbody", "tr", "th", "td",
+    "sup", "sub", "abbr", "del", "ins", "dl", "dt", "dd",
+}
+_PROSE_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"align"},
+                     "td": {"align"}, "ol": {"start"}}
+SECTIONS = {
+    "event": "events", "source": "sources", "actor": "actors", "place": "places",
+    "option": "options", "note": "notes",
+}
+
+
+def md(value: object) -> str:
+    """Escape text for inline Markdown and HTML: one line, every punctuation mark inert."""
+    return " ".join(str(value).split()).translate(_MD_ESCAPES)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A generated page: where it goes, its Markdown, and the inputs it was made from."""
+
+    path: str
+    """Docs-relative path, e.g. ``events/2021-02-15-erbil-rocket-attack.md``."""
+    text: str
+    edit_path: str | None = None
+    """Repository path of the file a reader should edit to correct this page."""
+
+
+def record_page(kind: str, record_id: str) -> str:
+    return f"{SECTIONS[kind]}/{record_id}.md"
+
+
+def default_templates() -> Path:
+    """The templates shipped with briefbook (in a wheel) or beside the package (in a checkout)."""
+    packaged = importlib.resources.files("briefbook") / "templates"
+    if packaged.is_dir():
+        return Path(str(packaged))
+    return Path(__file__).resolve().parent.parent / "templates"
+
+
+class Renderer:
+    def __init__(self, root: Path, index: Index, *, directory_urls: bool = True) -> None:
+        self.root = root
+        self.index = index
+        self.directory_urls = directory_urls
+        search = [root / "templates", default_templates()]
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p / "pages") for p in search if p.is_dir()]),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # output is Markdown: values are escaped by `md` and `prose`
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters.update(md=md, urlsafe=urlsafe, days=days)
+        self.env.tests["event_record"] = lambda value: isinstance(value, model.Event)
+        self.env.globals.update(model=model, index=index, book=index.book,
+                                fields=schema.RECORDS, describe_date=describe_date)
+        self._markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
+
+    # --- pages ---------------------------------------------------------------------------
+
+    def render_all(self) -> list[Page]:
+        pages = [self.render_record(kind, record_id) for kind, record_id in self.record_keys()]
+        pages.extend(self.render_listing(name) for name in LISTINGS)
+        return sorted(pages, key=lambda p: p.path)
+
+    def record_keys(self) -> Iterable[tuple[str, str]]:
+        book = self.index.book
+        for kind, records in (("event", book.events), ("source", book.sources),
+                              ("actor", book.actors), ("place", book.places),
+                              ("option", book.options), ("note", book.notes)):
+            for record in records:
+                yield kind, record.id
+
+    def render_record(self, kind: str, record_id: str) -> Page:
+        record = self.index.lookup(kind)[record_id]
+        path = record_page(kind, record_id)
+        context = {"page_path": path, kind: record, "record": record}
+        if kind == "source":
+            assert isinstance(record, model.Source)
+            context["archive"] = self.archive_html(record)
+        text = self._render(f"{kind}.md.j2", path, context)
+        return Page(path, text, record.path)
+
+    def render_listing(self, name: str) -> Page:
+        path = LISTINGS[name]
+        return Page(path, self._render(f"{name}.md.j2", path, {"page_path": path}))
+
+    def _render(self, template: str, path: str, context: dict[str, Any]) -> str:
+        helpers = _PageHelpers(self, path)
+        return self.env.get_template(template).render(
+            **context, link=helpers.link, url=helpers.url, prose=helpers.prose,
+            quote_link=helpers.quote_link, name=self.name,
+        )
+
+    # --- shared helpers ------------------------------------------------------------------
+
+    def name(self, kind: str, record_id: str) -> str:
+        record = self.index.lookup(kind).get(record_id)
+        if record is None:
+            return record_id
+        return str(getattr(record, "name", None) or getattr(record, "title", record_id))
+
+    def page_url(self, page_path: str) -> str:
+        stem = page_path.removesuffix(".md")
+        if stem == "index" or stem.endswith("/index"):
+            stem = stem.removesuffix("index")
+            return stem
+        return f"{stem}/" if self.directory_urls else f"{stem}.html"
+
+    def archive_html(self, source: model.Source) -> str:
+        """The archived text, escaped, with cited passages marked and anchored and
+        boilerplate de-emphasised."""
+        text = source.text
+        cited = self.index.cited_by.get(source.id, [])
+        marks: list[tuple[Span, str]] = [(c.span, c.anchor) for c in cited]
+        boiler = [Span(i, i + len(p)) for p in source.boilerplate
+                  for i in _find_all(text, p)]
+        return archive_html(text, marks, boiler)
+
+
+LISTINGS = {
+    "events": "events/index.md",
+    "timeline": "timeline/index.md",
+    "responses": "timeline/responses.md",
+    "actors": "actors/index.md",
+    "places": "places/index.md",
+    "sources": "sources/index.md",
+    "options": "options/index.md",
+    "notes": "notes/index.md",
+    "reference": "reference.md",
+}
+
+
+class _PageHelpers:
+    """Link and prose helpers bound to the page being rendered."""
+
+    def __init__(self, renderer: Renderer, page_path: str) -> None:
+        self.renderer = renderer
+        self.page_path = page_path
+
+    def link(self, kind: str, record_id: str, anchor: str = "") -> str:
+        """A Markdown link target (a .md path) that MkDocs checks and rewrites."""
+        target = record_page(kind, record_id) if kind in SECTIONS else kind
+        rel = posixpath.relpath(target, posixpath.dirname(self.page_path) or ".")
+        return f"{rel}#{anchor}" if anchor else rel
+
+    def url(self, kind: str, record_id: str) -> str:
+        """A URL for raw HTML, which MkDocs does not rewrite."""
+        here = self.renderer.page_url(self.page_path)
+        base = here.rstrip("/") if here.endswith("/") or not here else posixpath.dirname(here)
+        there = self.renderer.page_url(record_page(kind, record_id))
+        rel = posixpath.relpath(there.rstrip("/") or ".", base or ".")
+        return f"{rel}/" if there.endswith("/") else rel
+
+    def quote_link(self, citation: model.Citation) -> str:
+        anchor = self.renderer.index.citation_anchor.get(id(citation), "")
+        return self.link("source", citation.source.id, anchor)
+
+    def prose(self, prose: model.Prose | None) -> str:
+        if prose is None or not prose.text.strip():
+            return ""
+        lookup = self.renderer.index.lookup
+
+        def resolve(m: Any) -> str:
+            kind, record_id, label = m.group("kind", "id", "label")
+            if kind not in SECTIONS or record_id not in lookup(kind):
+                return md(m.group(0))  # the checker reports it; never guess a target
+            text = label if label else self.renderer.name(kind, record_id)
+            return f"[{md(text)}]({self.url(kind, record_id)})"
+
+        source = REFERENCE.sub(resolve, prose.text)
+        converter = self.renderer._markdown
+        html = converter.reset().convert(source)
+        html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+        clean = nh3.clean(html, tags=_PROSE_TAGS, attributes=_PROSE_ATTRIBUTES,
+                          url_schemes={"http", "https", "mailto"}, link_rel=None)
+        return f'<div class="bb-prose">\n{clean}\n</div>'
+
+
+def _find_all(text: str, passage: str) -> Iterable[int]:
+    start = text.find(passage)
+    while start >= 0 and passage:
+        yield start
+        start = text.find(passage, start + len(passage))
+
+
+def archive_html(text: str, marks: list[tuple[Span, str]], boilerplate: list[Span]) -> str:
+    """Escape ``text`` line by line into paragraphs, wrapping cited spans in ``<mark>`` and
+    boilerplate in a de-emphasised span.  Overlapping citations are handled by cutting the
+    text at every boundary, so each piece knows which citations cover it."""
+    cuts = {0, len(text)}
+    for span, _ in marks:
+        cuts.update((span.start, span.end))
+    for span in boilerplate:
+        cuts.update((span.start, span.end))
+    starts: dict[int, list[str]] = defaultdict(list)
+    for span, anchor in marks:
+        if anchor not in starts[span.start]:
+            starts[span.start].append(anchor)
+    points = sorted(cuts)
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for a, b in itertools.pairwise(points):
+        for anchor in starts.get(a, ()):
+            current.append(f'<span class="bb-anchor" id="{anchor}"></span>')
+        covering = [anchor for span, anchor in marks if span.start <= a and b <= span.end]
+        boiler = any(s.start <= a and b <= s.end for s in boilerplate)
+        lines = text[a:b].split("\n")
+        for i, line in enumerate(lines):
+            if i:
+                paragraphs.append("".join(current))
+                current = []
+            if not line:
+                continue
+            piece = _escape_html(line).replace(
+                "\ufffd", '<span class="bb-defect" title="replacement character in the '
+                'captured text">\ufffd</span>')
+            if boiler:
+                piece = f'<span class="bb-boilerplate">{piece}</span>'
+            if covering:
+                piece = f'<mark class="bb-cited" data-cites="{" ".join(covering)}">{piece}</mark>'
+            current.append(piece)
+    paragraphs.append("".join(current))
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs if p.strip())
+    return f'<div class="bb-archive">\n{body}\n</div>'
+
+
+def _escape_html(text: str) -> str:
+    # Markdown's own escapes do not apply inside a raw HTML block, but character
+    # references do: escaping ASCII punctuation keeps MkDocs from reading any of it.
+    return text.translate(_MD_ESCAPES)
+
+
+def days(n: int) -> str:
+    return "same day" if n == 0 else f"{n} day" if abs(n) == 1 else f"{n} days"
+
+
+def urlsafe(url: str) -> str:
+    """Percent-encode what could end a Markdown autolink or start markup inside it."""
+    return urllib.parse.quote(url, safe=":/?#@!$&+,;=%-._~")
+
+
+def describe_date(value: Edtf, note: str | None = None) -> str:
+    """What a reader should know about a date's precision, or '' for a plain day."""
+    parts = []
+    if value.precision != "day":
+        parts.append({"interval": "a span of days", "season": "season only",
+                      "month": "month only", "year": "year only", "decade": "decade only",
+                      "century": "century only"}.get(value.precision, value.precision))
+    if value.approximate:
+        parts.append("approximate")
+    if value.uncertain:
+        parts.append("uncertain")
+    if note:
+        parts.append("derived")
+    return ", ".join(parts)
+
+
+def assets(root: Path) -> list[Page]:
+    """The stylesheet and script the pages use, from the book's templates or the defaults."""
+    found: dict[str, Page] = {}
+    for base in (default_templates(), root / "templates"):
+        folder = base / "assets"
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.suffix in (".css", ".js"):
+                    name = f"assets/briefbook/{path.name}"
+                    found[name] = Page(name, path.read_text(encoding="utf-8"))
+    return [found[name] for name in sorted(found)]

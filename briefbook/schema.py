@@ -1,0 +1,641 @@
+"""The content schema: one description of every field, used three ways.
+
+The same ``Field`` objects type the YAML trees (``convert``), produce the JSON Schema that
+editors use (``json_schema``), and write the contributor reference page (``reference``), so
+the checker, the editor hints and the documentation cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from briefbook import dates, model
+from briefbook.diagnostics import Diagnostic, Location, did_you_mean
+from briefbook.yamltree import Mapping, Node, Scalar
+from briefbook.yamltree import Sequence as YamlSequence
+
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
+_FIGURE = re.compile(r"(?:(?P<qualifier>[a-z]+(?: [a-z]+)?) )?(?P<value>\d{1,3}(?:,\d{3})+|\d+)")
+_URL = re.compile(r"https?://[^\s<>\"'`]+")
+
+
+class Invalid:
+    """Marks a value that failed conversion (its message is already reported)."""
+
+
+INVALID = Invalid()
+
+
+@dataclass
+class Context:
+    """Collects the messages of one file's conversion."""
+
+    path: str
+    problems: list[Diagnostic] = field(default_factory=list)
+    failed: bool = False
+
+    def error(self, at: Location, message: str, hint: str | None = None) -> Invalid:
+        self.problems.append(Diagnostic(at, "error", message, hint))
+        self.failed = True
+        return INVALID
+
+    def warn(self, at: Location, message: str, hint: str | None = None) -> None:
+        self.problems.append(Diagnostic(at, "warning", message, hint))
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    doc: str
+    required: bool = False
+    type_name: ClassVar[str] = "value"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        raise NotImplementedError
+
+    def json_schema(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return self.type_name
+
+    def scalar(self, node: Node, ctx: Context) -> Scalar | Invalid:
+        if isinstance(node, Scalar):
+            return node
+        found = "a list" if isinstance(node, YamlSequence) else "a mapping"
+        return ctx.error(node.at, f"'{self.name}' must be {self.describe()}, not {found}")
+
+
+@dataclass(frozen=True)
+class Text(Field):
+    max_length: int = 300
+    title: bool = False
+    """Becomes a page title, where the theme would revive '<' and '>'."""
+    type_name: ClassVar[str] = "text (one line)"
+
+    def convert(self, node: Node, ctx: Context) -> str | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        text = " ".join(s.value.split())
+        if len(text) > self.max_length:
+            return ctx.error(s.at, f"'{self.name}' is {len(text)} characters long; "
+                             f"the limit is {self.max_length}", "shorten it")
+        if self.title and ("<" in text or ">" in text):
+            return ctx.error(s.at, f"'{self.name}' may not contain '<' or '>'",
+                             "titles become page titles; reword without angle brackets")
+        return text
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string", "minLength": 1, "maxLength": self.max_length}
+        if self.title:
+            schema["pattern"] = "^[^<>]*$"
+        return schema
+
+
+@dataclass(frozen=True)
+class Quote(Text):
+    max_length: int = 2000
+    type_name: ClassVar[str] = "verbatim text"
+
+    def convert(self, node: Node, ctx: Context) -> str | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        text = s.value.strip()
+        if len(text) > self.max_length:
+            return ctx.error(s.at, f"'{self.name}' is {len(text)} characters long; "
+                             f"the limit is {self.max_length}", "quote a shorter passage")
+        return text
+
+
+@dataclass(frozen=True)
+class Markdown(Field):
+    max_length: int = 100_000
+    type_name: ClassVar[str] = "Markdown"
+
+    def convert(self, node: Node, ctx: Context) -> model.Prose | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        if len(s.value) > self.max_length:
+            return ctx.error(s.at, f"'{self.name}' is longer than {self.max_length} characters")
+        at = Location(s.at.path, s.at.line + 1, 1) if s.block else s.at
+        return model.Prose(s.value, at)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "maxLength": self.max_length}
+
+
+@dataclass(frozen=True)
+class Date(Field):
+    type_name: ClassVar[str] = "EDTF date"
+
+    def convert(self, node: Node, ctx: Context) -> dates.Edtf | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        try:
+            return dates.parse(s.value)
+        except dates.EdtfError as exc:
+            return ctx.error(s.at, f"invalid date: {exc}")
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": r"^[0-9X./~?%-]+$",
+                "description": "EDTF level 0/1: 2021-02-15, 2020-06, 2019-21, 2020-06~, A/B"}
+
+
+@dataclass(frozen=True)
+class Choice(Field):
+    choices: tuple[str, ...] = ()
+    type_name: ClassVar[str] = "one of"
+
+    def describe(self) -> str:
+        return "one of: " + ", ".join(f"`{c}`" for c in self.choices)
+
+    def convert(self, node: Node, ctx: Context) -> str | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        if s.value in self.choices:
+            return s.value
+        hint = did_you_mean(s.value, self.choices) or (
+            "use one of: " + ", ".join(self.choices))
+        return ctx.error(s.at, f"unknown {self.name.replace('_', ' ')} '{s.value}'", hint)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "enum": list(self.choices)}
+
+
+@dataclass(frozen=True)
+class Slug(Field):
+    type_name: ClassVar[str] = "slug"
+
+    def convert(self, node: Node, ctx: Context) -> str | Invalid:
+        s = self.slug(node, ctx)
+        return s if isinstance(s, Invalid) else s.value
+
+    def slug(self, node: Node, ctx: Context) -> Scalar | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        if not SLUG.fullmatch(s.value):
+            return ctx.error(s.at, f"'{s.value}' is not a valid {self.describe()}",
+                             f"use lowercase letters, digits and single hyphens, e.g. "
+                             f"'{slugify(s.value) or 'my-id'}'")
+        return s
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": SLUG_PATTERN}
+
+
+@dataclass(frozen=True)
+class Reference(Slug):
+    kind: str = "event"
+
+    def describe(self) -> str:
+        return f"{self.kind} id"
+
+    def convert(self, node: Node, ctx: Context) -> model.Ref | Invalid:  # type: ignore[override]
+        s = self.slug(node, ctx)
+        return s if isinstance(s, Invalid) else model.Ref(s.value, s.at)
+
+
+@dataclass(frozen=True)
+class Url(Field):
+    type_name: ClassVar[str] = "http(s) URL"
+
+    def convert(self, node: Node, ctx: Context) -> str | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        if not _URL.fullmatch(s.value.strip()):
+            return ctx.error(s.at, f"'{self.name}' must be an http:// or https:// URL")
+        return s.value.strip()
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "format": "uri", "pattern": "^https?://"}
+
+
+@dataclass(frozen=True)
+class Number(Field):
+    low: float = 0.0
+    high: float = 0.0
+    type_name: ClassVar[str] = "number"
+
+    def describe(self) -> str:
+        return f"number from {self.low:g} to {self.high:g}"
+
+    def convert(self, node: Node, ctx: Context) -> float | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        try:
+            value = float(s.value)
+        except ValueError:
+            return ctx.error(s.at, f"'{self.name}' must be a number, not '{s.value}'")
+        if not self.low <= value <= self.high:
+            return ctx.error(s.at, f"'{self.name}' {value:g} is out of range",
+                             f"use a {self.describe()}")
+        return value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "number", "minimum": self.low, "maximum": self.high}
+
+
+@dataclass(frozen=True)
+class Pattern(Field):
+    pattern: str = ""
+    example: str = ""
+    type_name: ClassVar[str] = "code"
+
+    def describe(self) -> str:
+        return f"code like `{self.example}`"
+
+    def convert(self, node: Node, ctx: Context) -> str | Invalid:
+        s = self.scalar(node, ctx)
+        if isinstance(s, Invalid):
+            return s
+        if not re.fullmatch(self.pattern, s.value):
+            return ctx.error(s.at, f"'{s.value}' is not a valid {self.name}",
+                             f"write a {self.describe()}")
+        return s.value
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "string", "pattern": f"^{self.pattern}$"}
+
+
+@dataclass(frozen=True)
+class Figures(Field):
+    type_name: ClassVar[str] = "figures"
+
+    def describe(self) -> str:
+        return ("mapping of " + ", ".join(f"`{n}`" for n in model.FIGURE_NAMES)
+                + " to a number, optionally qualified (`at least 10`, `up to 110`)")
+
+    def convert(self, node: Node, ctx: Context) -> tuple[tuple[str, model.Figure], ...] | Invalid:
+        if not isinstance(node, Mapping):
+            return ctx.error(node.at, f"'{self.name}' must be a mapping like '{{rockets: 3}}'")
+        found: dict[str, model.Figure] = {}
+        for name, (key, value) in node.entries.items():
+            if name not in model.FIGURE_NAMES:
+                ctx.error(key.at, f"unknown figure '{name}'",
+                          did_you_mean(name, model.FIGURE_NAMES)
+                          or "use one of: " + ", ".join(model.FIGURE_NAMES))
+                continue
+            if not isinstance(value, Scalar):
+                ctx.error(value.at, f"figure '{name}' must be a number")
+                continue
+            m = _FIGURE.fullmatch(value.value.strip())
+            if not m:
+                ctx.error(value.at, f"figure '{name}' must be a number like 14 or "
+                          f"'at least 10', not '{value.value}'")
+                continue
+            qualifier = m.group("qualifier")
+            if qualifier is not None and qualifier not in model.FIGURE_QUALIFIERS:
+                ctx.error(value.at, f"unknown qualifier '{qualifier}' in figure '{name}'",
+                          did_you_mean(qualifier, model.FIGURE_QUALIFIERS)
+                          or "use one of: " + ", ".join(model.FIGURE_QUALIFIERS))
+                continue
+            found[name] = model.Figure(int(m.group("value").replace(",", "")), qualifier)
+        order = {n: i for i, n in enumerate(model.FIGURE_NAMES)}
+        return tuple(sorted(found.items(), key=lambda item: order[item[0]]))
+
+    def json_schema(self) -> dict[str, Any]:
+        value = {"anyOf": [
+            {"type": "integer", "minimum": 0},
+            {"type": "string",
+             "pattern": f"^(({'|'.join(model.FIGURE_QUALIFIERS)}) )?[0-9][0-9,]*$"},
+        ]}
+        return {"type": "object", "additionalProperties": False,
+                "properties": dict.fromkeys(model.FIGURE_NAMES, value)}
+
+
+@dataclass(frozen=True)
+class ListOf(Field):
+    item: Field = field(default_factory=lambda: Text("item", ""))
+    min_items: int = 0
+    type_name: ClassVar[str] = "list"
+
+    def describe(self) -> str:
+        return f"list of {self.item.describe()}"
+
+    def convert(self, node: Node, ctx: Context) -> tuple[Any, ...] | Invalid:
+        if not isinstance(node, YamlSequence):
+            example = node.value if isinstance(node, Scalar) else "..."
+            return ctx.error(node.at, f"'{self.name}' must be a list",
+                             f"write it as [{example}] or one '- ' line per item")
+        if len(node.items) < self.min_items:
+            return ctx.error(node.at, f"'{self.name}' needs at least {self.min_items} item(s)")
+        values = []
+        seen: dict[str, Location] = {}
+        for item in node.items:
+            value = self.item.convert(item, ctx)
+            if isinstance(value, Invalid):
+                continue
+            if isinstance(item, Scalar):
+                if item.value in seen:
+                    ctx.error(item.at, f"'{item.value}' is listed twice in '{self.name}'",
+                              f"remove the repeat (first at line {seen[item.value].line})")
+                    continue
+                seen[item.value] = item.at
+            values.append(value)
+        return tuple(values)
+
+    def json_schema(self) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "array", "items": self.item.json_schema()}
+        if self.min_items:
+            schema["minItems"] = self.min_items
+        return schema
+
+
+@dataclass(frozen=True)
+class Object(Field):
+    fields: tuple[Field, ...] = ()
+    build: Callable[[dict[str, Any], Mapping, Context], Any] | None = None
+    title: str = "entry"
+    type_name: ClassVar[str] = "mapping"
+
+    def describe(self) -> str:
+        return f"{self.title} (see below)"
+
+    def convert(self, node: Node, ctx: Context) -> Any:
+        values = convert_fields(node, self.fields, ctx, self.title)
+        if values is None:
+            return INVALID
+        assert self.build is not None and isinstance(node, Mapping)
+        return self.build(values, node, ctx)
+
+    def json_schema(self) -> dict[str, Any]:
+        return object_schema(self.fields)
+
+
+def convert_fields(node: Node, fields: Sequence[Field], ctx: Context,
+                   what: str) -> dict[str, Any] | None:
+    """Convert a mapping's entries by field; ``None`` if anything required is unusable."""
+    if not isinstance(node, Mapping):
+        ctx.error(node.at, f"{what} must be a mapping of fields",
+                  "write one 'name: value' line per field")
+        return None
+    by_name = {f.name: f for f in fields}
+    values: dict[str, Any] = {}
+    ok = True
+    for name, (key, value) in node.entries.items():
+        spec = by_name.get(name)
+        if spec is None:
+            ctx.error(key.at, f"unknown field '{name}' in {what}",
+                      did_you_mean(name, by_name) or "known fields: " + ", ".join(by_name))
+            ok = False
+            continue
+        if isinstance(value, Scalar) and not value.value.strip():
+            if spec.required:
+                ctx.error(value.at, f"'{name}' is empty", f"give a {spec.describe()}")
+                ok = False
+            continue
+        converted = spec.convert(value, ctx)
+        if isinstance(converted, Invalid):
+            ok = ok and not spec.required
+            continue
+        values[name] = converted
+    for spec in fields:
+        if spec.required and spec.name not in node.entries:
+            ctx.error(node.at, f"missing required field '{spec.name}' in {what}",
+                      f"add '{spec.name}:' ({spec.describe()})")
+            ok = False
+    return values if ok else None
+
+
+def object_schema(fields: Sequence[Field]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "required": [f.name for f in fields if f.required],
+        "properties": {f.name: {**f.json_schema(), "description": f.doc} for f in fields},
+    }
+
+
+def slugify(text: str) -> str:
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+# --- Records ----------------------------------------------------------------------------
+
+def _citation(values: dict[str, Any], node: Mapping) -> model.Citation:
+    quote = node.entries.get("quote")
+    at = quote[1].at if quote else node.at
+    return model.Citation(values["source"], values["quote"], at, values.get("reports", ()))
+
+
+def _build_citation(values: dict[str, Any], node: Mapping, ctx: Context) -> model.Citation:
+    return _citation(values, node)
+
+
+def _build_attribution(values: dict[str, Any], node: Mapping,
+                       ctx: Context) -> model.Attribution | Invalid:
+    at = node.at
+    status, confidence = values["status"], values.get("confidence")
+    if status == "assessed" and confidence is None:
+        return ctx.error(at, "an 'assessed' attribution needs a confidence",
+                         "add 'confidence: low', 'moderate' or 'high' as the text supports")
+    if confidence is not None and status not in ("assessed", "suspected"):
+        return ctx.error(at, f"a '{status}' attribution has no confidence",
+                         "remove 'confidence', or use status 'assessed'")
+    return model.Attribution(values["actor"], status, values["by"], _citation(values, node), at,
+                             confidence, values.get("note"))
+
+
+def _build_stance(values: dict[str, Any], node: Mapping, ctx: Context) -> model.Stance:
+    return model.Stance(values["by"], _citation(values, node), node.at)
+
+
+def _build_relation(values: dict[str, Any], node: Mapping,
+                    ctx: Context) -> model.Relation | Invalid:
+    at = node.at
+    has_source, has_quote = "source" in values, "quote" in values
+    if has_source != has_quote:
+        return ctx.error(at, "a relation's citation needs both 'source' and 'quote'")
+    citation = _citation(values, node) if has_source else None
+    return model.Relation(values["type"], values["actor"], at, citation)
+
+
+def _quoted(required: bool = True) -> tuple[Field, ...]:
+    return (
+        Reference("source", "Id of the source document that says so.", required, kind="source"),
+        Quote("quote", "A verbatim passage of that source showing it; checked against the "
+              "source's text.", required),
+    )
+
+
+CITATION = Object(
+    "citation", "A source reporting the event.", title="citation", build=_build_citation,
+    fields=(
+        *_quoted(),
+        Figures("reports", "Figures this source reports for the event, as it states them."),
+    ),
+)
+
+ATTRIBUTION = Object(
+    "attribution", "Who is said to be responsible.", title="attribution",
+    build=_build_attribution,
+    fields=(
+        Reference("actor", "The actor said to be responsible.", True, kind="actor"),
+        Choice("status", "How responsibility is established: `claimed` (the actor says it "
+               "did it), `denied`, `officially attributed` (a government names it), "
+               "`assessed` (an analyst judges it, with a confidence), `suspected`.", True,
+               choices=model.ATTRIBUTION_STATUSES),
+        Reference("by", "The actor who says so.", True, kind="actor"),
+        Choice("confidence", "Estimative confidence; required for `assessed`, optional "
+               "for `suspected`, not allowed otherwise.", choices=model.CONFIDENCE_LEVELS),
+        *_quoted(),
+        Text("note", "A remark shown with the attribution.", max_length=500),
+    ),
+)
+
+STANCE = Object(
+    "stance", "An actor's position on the option, in their words.", title="stance",
+    build=_build_stance,
+    fields=(Reference("by", "Who takes this position.", True, kind="actor"), *_quoted()),
+)
+
+RELATION = Object(
+    "relation", "A typed link to another actor.", title="relation", build=_build_relation,
+    fields=(
+        Choice("type", "How this actor relates to the other.", True,
+               choices=model.RELATION_TYPES),
+        Reference("actor", "The other actor.", True, kind="actor"),
+        *_quoted(required=False),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    kind: str
+    location: str
+    """Where files of this kind live, for the reference."""
+    fields: tuple[Field, ...]
+    body: str | None
+    """What the Markdown body below the front matter is, if the kind has one."""
+    doc: str
+
+
+def _ids(name: str, kind: str, doc: str) -> ListOf:
+    return ListOf(name, doc, item=Reference(kind, "", kind=kind))
+
+
+RECORDS: dict[str, RecordSpec] = {
+    "event": RecordSpec(
+        "event", "`events/**/<id>.yaml`, one event per file", body=None,
+        doc="Something that happened on a date. The id is the file name without `.yaml`: a "
+        "slug that starts with the event's date (`2021-02-15-erbil-rocket-attack`, "
+        "`2020-06-baghdad-attacks`, `2019-spring-...`); it alone decides the page's URL.",
+        fields=(
+            Text("title", "What happened, in a few words.", True, max_length=200, title=True),
+            Date("date", "When, in EDTF: a day, month, year, season, interval, with `?` "
+                 "(uncertain) or `~` (approximate).", True),
+            Text("date_note", "How the date was derived when no source states it; marks the "
+                 "date as derived.", max_length=500),
+            Choice("type", "What kind of event.", True, choices=model.EVENT_TYPES),
+            Reference("place", "Where it happened.", kind="place"),
+            _ids("perpetrators", "actor", "Who did it, as the sources present it."),
+            _ids("targets", "actor", "Who or what it was aimed at."),
+            ListOf("attribution", "Claims, official attributions and assessments of "
+                   "responsibility, kept apart.", item=ATTRIBUTION),
+            ListOf("citations", "Every source that reports the event.", True, item=CITATION,
+                   min_items=1),
+            _ids("responds_to", "event", "Earlier events this one answers."),
+            ListOf("tags", "Free slugs for grouping.", item=Slug("tag", "")),
+            Markdown("summary", "What happened and why it matters; may reference records as "
+                     "`[[kind:id]]`."),
+        ),
+    ),
+    "source": RecordSpec(
+        "source", "`seeds/<id>.md`: front matter, then the archived text verbatim",
+        body="the archived text of the document, kept verbatim",
+        doc="An archived document that events cite.",
+        fields=(
+            Text("title", "The document's title.", True, max_length=300, title=True),
+            Text("publisher", "Who published it.", True),
+            ListOf("authors", "Its authors, as bylined.", item=Text("author", "")),
+            Date("published", "When it was published (EDTF); mark a derived date uncertain.",
+                 True),
+            Text("published_note", "Why the publication date is uncertain, if it is.",
+                 max_length=1000),
+            Choice("kind", "What kind of document.", True, choices=model.SOURCE_KINDS),
+            Url("url", "Where it was published."),
+            Url("archive_url", "An archived copy."),
+            Date("accessed", "When the text was captured."),
+            ListOf("boilerplate", "Verbatim passages of reader-facing boilerplate "
+                   "(subscription prompts, adverts) to de-emphasise.",
+                   item=Quote("passage", "")),
+            ListOf("capture_notes", "Known defects of the capture (a stray replacement "
+                   "character, a duplicated byline).", item=Text("note", "", max_length=500)),
+        ),
+    ),
+    "actor": RecordSpec(
+        "actor", "`docs/actors/<id>.md`", body="a profile written from the sources",
+        doc="A state, organ, group, coalition or person that acts in the events.",
+        fields=(
+            Text("name", "The name to show.", True, max_length=200, title=True),
+            Choice("kind", "What kind of actor.", True, choices=model.ACTOR_KINDS),
+            ListOf("aliases", "Every other spelling the sources use.",
+                   item=Text("alias", "", max_length=200)),
+            ListOf("relations", "Typed links to other actors.", item=RELATION),
+        ),
+    ),
+    "place": RecordSpec(
+        "place", "`docs/places/<id>.md`", body="an optional description",
+        doc="A location where events happen.",
+        fields=(
+            Text("name", "The name to show.", True, max_length=200, title=True),
+            ListOf("aliases", "Other spellings.", item=Text("alias", "", max_length=200)),
+            Choice("kind", "What kind of place.", True, choices=model.PLACE_KINDS),
+            Number("latitude", "Degrees north (WGS 84).", True, low=-90, high=90),
+            Number("longitude", "Degrees east (WGS 84).", True, low=-180, high=180),
+            Choice("precision", "How precise the coordinates are: `site` (within about "
+                   "1 km), `locality`, `region`, `country`.", True,
+                   choices=model.PLACE_PRECISIONS),
+            Pattern("country", "ISO 3166-1 alpha-2 country code.", True,
+                    pattern="[A-Z]{2}", example="IQ"),
+        ),
+    ),
+    "option": RecordSpec(
+        "option", "`docs/options/<id>.md`", body="the option and the argument over it",
+        doc="A policy recommendation the sources make or argue against.",
+        fields=(
+            Text("title", "The option, as an imperative.", True, max_length=200, title=True),
+            ListOf("recommended_by", "Who recommends it, quoted.", item=STANCE),
+            ListOf("doubted_by", "Who doubts it, quoted.", item=STANCE),
+            _ids("events", "event", "Events it bears on."),
+            _ids("actors", "actor", "Actors it concerns."),
+        ),
+    ),
+    "note": RecordSpec(
+        "note", "`docs/notes/<slug>.md`", body="the analysis",
+        doc="Analyst prose: judgements, methodology, commentary.",
+        fields=(
+            Text("title", "The note's title.", True, max_length=200, title=True),
+            Text("author", "Who wrote it.", True),
+            Date("date", "When it was written.", True),
+            _ids("events", "event", "Events it concerns."),
+            _ids("actors", "actor", "Actors it concerns."),
+            _ids("options", "option", "Options it concerns."),
+        ),
+    ),
+}
+
+
+def event_json_schema() -> dict[str, Any]:
+    """JSON Schema for event files, for editors' YAML language servers."""
+    spec = RECORDS["event"]
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://briefbook.invalid/schema/event.schema.json",
+        "title": "briefbook event",
+        "description": spec.doc,
+        **object_schema(spec.fields),
+    }

@@ -1,0 +1,131 @@
+"""Stage 2, validate: type each loaded document by the schema and build the records.
+
+Every problem of every file is collected, so one run reports them all.  Checks that need other
+records (ids, quotes, ``responds_to``) belong to ``index``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from briefbook import model
+from briefbook.diagnostics import Diagnostic, Location
+from briefbook.load import Document
+from briefbook.schema import RECORDS, SLUG, Context, convert_fields, slugify
+
+_ID_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?-")
+
+Records = dict[str, list[Any]]
+
+
+def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic], set[str]]:
+    """Build the book; also return every message and the keys ('kind:id') of all files,
+    including those that failed, so later stages don't repeat their errors as unknown ids."""
+    problems: list[Diagnostic] = []
+    records: Records = {kind: [] for kind in model.RECORD_KINDS}
+    seen: dict[str, str] = {}
+    known: set[str] = set()
+    inputs: dict[str, str] = {}
+    for document in documents:
+        key = f"{document.kind}:{document.id}"
+        ctx = Context(document.path)
+        if key in seen:
+            problems.append(Diagnostic(Location(document.path), "error",
+                                       f"duplicate {document.kind} id '{document.id}' "
+                                       f"(also {seen[key]})", "rename one of the two files"))
+            continue
+        seen[key] = document.path
+        known.add(key)
+        record = _build(document, ctx)
+        problems.extend(ctx.problems)
+        # A record with errors in optional parts is still indexed, so its references are
+        # checked in the same run; the errors keep it from being published.
+        if record is not None:
+            records[document.kind].append(record)
+            inputs[key] = document.path
+    book = model.Book(
+        events=_sorted(records["event"]), sources=_sorted(records["source"]),
+        actors=_sorted(records["actor"]), places=_sorted(records["place"]),
+        options=_sorted(records["option"]), notes=_sorted(records["note"]),
+        inputs=inputs,
+    )
+    return book, problems, known
+
+
+def _sorted(records: list[Any]) -> tuple[Any, ...]:
+    return tuple(sorted(records, key=lambda r: r.sort_key()))
+
+
+def _build(document: Document, ctx: Context) -> model.Record | None:
+    spec = RECORDS[document.kind]
+    if not SLUG.fullmatch(document.id):
+        ctx.error(Location(document.path), f"file name '{document.id}' is not a valid id",
+                  f"rename the file to '{slugify(document.id) or 'my-id'}' plus its suffix: "
+                  "lowercase letters, digits and single hyphens")
+    assert document.meta is not None
+    values = convert_fields(document.meta, spec.fields, ctx, f"{document.kind} '{document.id}'")
+    if values is None:
+        return None  # a required field is unusable; the other fields' messages still stand
+    common: dict[str, Any] = {"id": document.id, "path": document.path}
+    body = (model.Prose(document.body, Location(document.path, document.body_line))
+            if document.body.strip() else None)
+    match document.kind:
+        case "event":
+            _check_event_id(document, values, ctx)
+            return model.Event(**common, **values)
+        case "source":
+            return _build_source(document, values, ctx)
+        case "actor":
+            return model.Actor(**common, **values, profile=body)
+        case "place":
+            return model.Place(**common, **values, description=body)
+        case "option":
+            return model.Option(**common, **values, body=body)
+        case "note":
+            return model.Note(**common, **values, body=body)
+    raise AssertionError(document.kind)
+
+
+def _check_event_id(document: Document, values: dict[str, Any], ctx: Context) -> None:
+    date = values["date"]
+    m = _ID_DATE.match(document.id)
+    suggestion = f"{date.earliest.isoformat()}-{_strip_date(document.id)}"
+    if date.earliest.year < 1000:
+        return  # open-ended intervals have no earliest day to name the file after
+    if not m:
+        ctx.error(Location(document.path), "event id must start with the event's date",
+                  f"rename the file to '{suggestion}.yaml'")
+        return
+    year, month, day = (int(g) if g else None for g in m.groups())
+    e = date.earliest
+    contains = year == e.year and month in (None, e.month) and day in (None, e.day)
+    if not contains:
+        ctx.error(Location(document.path),
+                  f"event id starts with {m.group(0)[:-1]} but the event's date is "
+                  f"{date.text}", f"rename the file to '{suggestion}.yaml' or fix 'date'")
+
+
+def _strip_date(record_id: str) -> str:
+    return _ID_DATE.sub("", record_id, count=1) or "event"
+
+
+def _build_source(document: Document, values: dict[str, Any],
+                  ctx: Context) -> model.Source | None:
+    text = document.body
+    if not text.strip():
+        ctx.error(Location(document.path, document.body_line), "source has no archived text",
+                  "paste the document's text verbatim below the front matter")
+        return None
+    for passage in values.get("boilerplate", ()):
+        if passage not in text:
+            ctx.error(Location(document.path), f"boilerplate passage not in the text: "
+                      f"'{passage[:60]}'", "copy the passage exactly from the text below")
+    stray = text.find("\ufffd")
+    if stray >= 0 and not values.get("capture_notes"):
+        line = document.body_line + text.count("\n", 0, stray)
+        ctx.warn(Location(document.path, line), "archived text has a U+FFFD replacement "
+                 "character", "keep it, and describe it under 'capture_notes'")
+    return model.Source(id=document.id, path=document.path, text=text,
+                        text_line=document.body_line, **values)
