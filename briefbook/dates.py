@@ -132,6 +132,9 @@ def _parse_single(text: str) -> Edtf | None:
     if month in SEASONS:
         if day_text is not None:
             raise EdtfError(f"'{text}': a season has no day")
+        if qual:
+            raise EdtfError(f"'{text}': EDTF level 1 cannot qualify a season with '{qual}'; "
+                            "use an interval of months, e.g. 2019-03/2019-05~")
         first_month, last_month = _SEASON_MONTHS[month]
         last_year = year + (last_month - 1) // 12
         last_month = (last_month - 1) % 12 + 1
@@ -178,14 +181,15 @@ def _interval_label(start: Edtf | None, end: Edtf | None) -> str:
         return f"until {end.label}"
     if end is None:
         return f"from {start.label}"
-    if start.precision == end.precision == "day" and not (
-        start.uncertain or start.approximate or end.uncertain or end.approximate
-    ):
+    if start.precision == end.precision == "day" and not (start.uncertain or start.approximate):
+        # A qualifier on the end date alone qualifies the compact range as a whole.
         a, b = start.earliest, end.earliest
         if (a.year, a.month) == (b.year, b.month):
-            return f"{a.day}–{b.day} {MONTHS[a.month - 1]} {a.year}"
+            label = f"{a.day}–{b.day} {MONTHS[a.month - 1]} {a.year}"
+            return _qualify(label, end.uncertain, end.approximate)
         if a.year == b.year:
-            return f"{a.day} {MONTHS[a.month - 1]} – {b.day} {MONTHS[b.month - 1]} {a.year}"
+            label = f"{a.day} {MONTHS[a.month - 1]} – {b.day} {MONTHS[b.month - 1]} {a.year}"
+            return _qualify(label, end.uncertain, end.approximate)
     return f"{start.label} – {end.label}"
 
 

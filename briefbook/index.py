@@ -38,6 +38,15 @@ class Cited:
 
 
 @dataclass(frozen=True, slots=True)
+class FigureTable:
+    columns: list[model.Citation]
+    names: list[str]
+    cells: dict[str, list[model.Figure | None]]
+    disputed: list[str]
+    """Figures the sources (or passages of one source) report differently."""
+
+
+@dataclass(frozen=True, slots=True)
 class Response:
     response: model.Event
     attack: model.Event
@@ -76,30 +85,17 @@ class Index:
         }
         return table[kind]
 
-    def disagreements(self, event: model.Event) -> dict[str, dict[str, model.Figure]]:
-        """Figure name to each source's figure, for the figures more than one source reports
-        differently."""
-        by_name: dict[str, dict[str, model.Figure]] = defaultdict(dict)
-        for citation in event.citations:
-            for name, figure in citation.reports:
-                by_name[name].setdefault(citation.source.id, figure)
-        return {name: figures for name, figures in by_name.items()
-                if len({f.value for f in figures.values()}) > 1}
-
-    def figures(self, event: model.Event) -> tuple[list[str], list[str]]:
-        """(figure names, source ids) of the event's reported-figures table."""
-        names = {n for c in event.citations for n, _ in c.reports}
-        ordered = [n for n in model.FIGURE_NAMES if n in names]
-        sources = list(dict.fromkeys(c.source.id for c in event.citations if c.reports))
-        return ordered, sources
-
-    def figure(self, event: model.Event, source_id: str, name: str) -> model.Figure | None:
-        for citation in event.citations:
-            if citation.source.id == source_id:
-                for n, figure in citation.reports:
-                    if n == name:
-                        return figure
-        return None
+    def figure_table(self, event: model.Event) -> FigureTable:
+        """The reported-figures table: one column per citation that reports figures (a
+        source that gives different figures in two passages gets two columns), one row
+        per figure, and the figures whose values differ between any two columns."""
+        columns = [c for c in event.citations if c.reports]
+        reported = {name for c in columns for name, _ in c.reports}
+        names = [n for n in model.FIGURE_NAMES if n in reported]
+        cells = {name: [dict(c.reports).get(name) for c in columns] for name in names}
+        disputed = [name for name, row in cells.items()
+                    if len({f.value for f in row if f is not None}) > 1]
+        return FigureTable(columns, names, cells, disputed)
 
     def responses(self) -> list[Response]:
         pairs = []
@@ -189,9 +185,10 @@ class _Checker:
         book = index.book
         for source in book.sources:
             index.passages[source.id] = Passage(source.text)
-            if source.url is None:
+            if source.url is None and source.url_unknown is None:
                 self.warn(Location(source.path), "source has no 'url'",
-                          "add where it was published, so readers can find the original")
+                          "add where it was published, or say why it is unknown in "
+                          "'url_unknown'")
         for event in book.events:
             self.event(event)
         for actor in book.actors:
@@ -234,9 +231,9 @@ class _Checker:
         for citation in event.citations:
             sources.add(citation.source.id)
             self.citation(event, citation, "event")
-        if len(sources) == 1 and event.citations:
+        if len(sources) == 1 and event.citations and event.single_source is None:
             self.warn(event.citations[0].at, "only one source reports this event",
-                      "cite a second source if one reports it")
+                      "cite a second source, or say why one must do in 'single_source'")
         for attribution in event.attribution:
             if self.ref("actor", attribution.actor):
                 _add_role(index, attribution.actor.id, attribution.status, event)

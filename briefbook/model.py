@@ -134,6 +134,7 @@ class Event:
     attribution: tuple[Attribution, ...] = ()
     responds_to: tuple[Ref, ...] = ()
     tags: tuple[str, ...] = ()
+    single_source: str | None = None
     summary: Prose | None = None
 
     def sort_key(self) -> tuple[object, ...]:
@@ -156,6 +157,7 @@ class Source:
     published_note: str | None = None
     url: str | None = None
     archive_url: str | None = None
+    url_unknown: str | None = None
     accessed: Edtf | None = None
     boilerplate: tuple[str, ...] = ()
     capture_notes: tuple[str, ...] = ()
@@ -187,7 +189,7 @@ class Place:
     latitude: float
     longitude: float
     precision: str
-    country: str
+    country: str | None = None
     aliases: tuple[str, ...] = ()
     description: Prose | None = None
 

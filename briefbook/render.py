@@ -88,7 +88,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(md=md, urlsafe=urlsafe, days=days)
+        self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
         self.env.tests["event_record"] = lambda value: isinstance(value, model.Event)
         self.env.globals.update(model=model, index=index, book=index.book,
                                 fields=schema.RECORDS, describe_date=describe_date)
@@ -269,8 +269,11 @@ def _escape_html(text: str) -> str:
     return text.translate(_MD_ESCAPES)
 
 
-def days(n: int) -> str:
-    return "same day" if n == 0 else f"{n} day" if abs(n) == 1 else f"{n} days"
+def lag(days: int, direction: str) -> str:
+    """'same day', '1 day later', '10 days earlier'."""
+    if days == 0:
+        return "same day"
+    return f"{days} day{'' if days == 1 else 's'} {direction}"
 
 
 def urlsafe(url: str) -> str:

@@ -549,6 +549,9 @@ RECORDS: dict[str, RecordSpec] = {
                    min_items=1),
             _ids("responds_to", "event", "Earlier events this one answers."),
             ListOf("tags", "Free slugs for grouping.", item=Slug("tag", "")),
+            Text("single_source", "Why one source must do: silences the single-source "
+                 "warning and is shown on the page, e.g. 'No other archived document "
+                 "reports this strike.'", max_length=500),
             Markdown("summary", "What happened and why it matters; may reference records as "
                      "`[[kind:id]]`."),
         ),
@@ -568,6 +571,9 @@ RECORDS: dict[str, RecordSpec] = {
             Choice("kind", "What kind of document.", True, choices=model.SOURCE_KINDS),
             Url("url", "Where it was published."),
             Url("archive_url", "An archived copy."),
+            Text("url_unknown", "Why no url is given (the capture does not carry it); "
+                 "silences the missing-url warning and is shown on the page.",
+                 max_length=500),
             Date("accessed", "When the text was captured."),
             ListOf("boilerplate", "Verbatim passages of reader-facing boilerplate "
                    "(subscription prompts, adverts) to de-emphasise.",
@@ -599,8 +605,8 @@ RECORDS: dict[str, RecordSpec] = {
             Choice("precision", "How precise the coordinates are: `site` (within about "
                    "1 km), `locality`, `region`, `country`.", True,
                    choices=model.PLACE_PRECISIONS),
-            Pattern("country", "ISO 3166-1 alpha-2 country code.", True,
-                    pattern="[A-Z]{2}", example="IQ"),
+            Pattern("country", "ISO 3166-1 alpha-2 country code; omit for international "
+                    "waters.", pattern="[A-Z]{2}", example="IQ"),
         ),
     ),
     "option": RecordSpec(

@@ -47,6 +47,18 @@
     });
   }
 
-  function init() { timelineFilters(); sortableTables(); }
+  // Outline every piece of the passage a citation link points at (a passage may be cut
+  // into several marks where quotes overlap).
+  function targetedPassage() {
+    document.querySelectorAll("mark.bb-targeted").forEach(function (m) { m.classList.remove("bb-targeted"); });
+    var id = decodeURIComponent(location.hash.slice(1));
+    if (id.indexOf("q-") !== 0) return;
+    document.querySelectorAll("mark.bb-cited").forEach(function (m) {
+      if ((" " + m.dataset.cites + " ").indexOf(" " + id + " ") >= 0) m.classList.add("bb-targeted");
+    });
+  }
+
+  function init() { timelineFilters(); sortableTables(); targetedPassage(); }
+  window.addEventListener("hashchange", targetedPassage);
   if (window.document$) { window.document$.subscribe(init); } else { document.addEventListener("DOMContentLoaded", init); }
 })();

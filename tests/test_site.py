@@ -1,0 +1,227 @@
+"""Real MkDocs builds of fixture books and of the shipped book, checked in the HTML."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from bs4 import BeautifulSoup, Tag
+
+from briefbook.cli import main
+from tests.conftest import REPO, assert_clean_build, mkdocs_build
+
+pytestmark = pytest.mark.slow
+
+
+def soup(site: Path, url_path: str) -> BeautifulSoup:
+    return BeautifulSoup((site / url_path / "index.html").read_text(encoding="utf-8"),
+                         "html.parser")
+
+
+def content(page: BeautifulSoup) -> Tag:
+    article = page.find("article")
+    assert isinstance(article, Tag)
+    return article
+
+
+def resolve(site: Path, page_url: str, href: str) -> tuple[Path, str]:
+    """The built file a relative link on ``page_url`` points at, and its fragment."""
+    target = urlsplit(urljoin(f"http://book/{page_url}", href))
+    path = site / target.path.lstrip("/")
+    if target.path.endswith("/"):
+        path = path / "index.html"
+    return path, target.fragment
+
+
+def test_every_record_has_its_stable_url(minimal_site: Path) -> None:
+    for url in ["events/2021-03-03-ain-al-asad-rockets", "actors/kataib-hezbollah",
+                "places/ain-al-asad", "sources/brief-a", "options/strike-back-harder",
+                "notes/overview", "timeline", "timeline/responses", "events", "actors",
+                "sources", "options", "notes", "places", "reference"]:
+        assert (minimal_site / url / "index.html").is_file(), url
+
+
+def test_disagreeing_sources_are_flagged_with_each_figure(minimal_site: Path) -> None:
+    page = content(soup(minimal_site, "events/2020-01-08-ain-al-asad-missile-strike"))
+    flag = page.select_one(".bb-disagree")
+    assert flag is not None and "Sources disagree" in flag.get_text()
+    assert "wounded" in flag.get_text()
+    cells = [td.get_text(strip=True) for td in page.select("table td")]
+    assert "over 100" in cells and "up to 110" in cells
+
+
+def test_agreeing_figures_raise_no_flag(minimal_site: Path) -> None:
+    page = content(soup(minimal_site, "events/2021-03-03-ain-al-asad-rockets"))
+    assert page.select_one(".bb-disagree") is None  # "10" and "at least 10" agree on 10
+
+
+def test_attribution_tracks_are_kept_apart(minimal_site: Path) -> None:
+    page = content(soup(minimal_site, "events/2021-03-03-ain-al-asad-rockets"))
+    headings = [h.get_text(strip=True).rstrip("¶") for h in page.find_all("h3")]
+    assert headings == ["Officially attributed"]
+    assessed = content(soup(minimal_site, "events/2021-02-25-us-strikes-in-syria"))
+    text = assessed.get_text(" ", strip=True)
+    assert "Assessed" in text and "moderate confidence" in text
+
+
+def test_responses_link_both_ways_with_lag(minimal_site: Path) -> None:
+    attack = content(soup(minimal_site, "events/2021-03-03-ain-al-asad-rockets"))
+    strike = content(soup(minimal_site, "events/2021-02-25-us-strikes-in-syria"))
+    assert "6 days earlier" in attack.get_text(" ")
+    assert "6 days later" in strike.get_text(" ")
+    assert strike.find("a", href="../2021-03-03-ain-al-asad-rockets/") is not None
+    responses = content(soup(minimal_site, "timeline/responses"))
+    row = [r for r in responses.select("tbody tr") if "Rockets on Ain" in r.get_text()]
+    assert row and row[0].find_all("td")[-1].get_text(strip=True) == "6"
+
+
+def _quote_links(site: Path) -> list[tuple[str, str]]:
+    links = []
+    for html_file in sorted((site / "events").glob("*/index.html")):
+        page_url = html_file.parent.relative_to(site).as_posix() + "/"
+        page = BeautifulSoup(html_file.read_text(encoding="utf-8"), "html.parser")
+        for a in content(page).select('a[href*="sources/"]'):
+            href = str(a["href"])
+            if "#q-" in href:
+                links.append((page_url, href))
+    return links
+
+
+@pytest.mark.parametrize("site_name", ["minimal_site", "shipped_site"])
+def test_every_citation_lands_on_a_highlighted_passage_that_cites_back(
+        site_name: str, request: pytest.FixtureRequest) -> None:
+    site: Path = request.getfixturevalue(site_name)
+    links = _quote_links(site)
+    assert links
+    pages: dict[Path, BeautifulSoup] = {}
+    for page_url, href in links:
+        path, fragment = resolve(site, page_url, href)
+        page = pages.setdefault(path, BeautifulSoup(path.read_text(encoding="utf-8"),
+                                                    "html.parser"))
+        anchor = page.find(id=fragment)
+        assert isinstance(anchor, Tag), (page_url, href)
+        mark = anchor.find_next_sibling(lambda tag: "bb-anchor" not in tag.get("class", []))
+        assert isinstance(mark, Tag) and mark.name == "mark", (page_url, href)
+        assert fragment in str(mark.get("data-cites", "")).split()
+        event_id = page_url.rstrip("/").split("/")[-1]
+        cited_by = [str(a["href"]) for a in page.select("article a[href]")]
+        assert f"../../events/{event_id}/" in cited_by, (page_url, href)
+
+
+def test_imprecise_and_derived_dates_show_their_precision(shipped_site: Path) -> None:
+    found = {"season only": False, "month only": False, "derived": False}
+    for html_file in sorted((shipped_site / "events").glob("*/index.html")):
+        text = html_file.read_text(encoding="utf-8")
+        for label in found:
+            if '<span class="bb-precision">(' in text and label in text:
+                found[label] = True
+    assert all(found.values()), found
+
+
+def test_timeline_groups_by_year_and_month_without_javascript(shipped_site: Path) -> None:
+    page = content(soup(shipped_site, "timeline"))
+    years = [h.get_text(strip=True).rstrip("¶") for h in page.find_all("h2")]
+    assert years == sorted(years) and {"2019", "2020", "2021"} <= set(years)
+    items = page.select("ul.bb-timeline li a")
+    events = list((shipped_site / "events").glob("*/index.html"))
+    assert len(items) == len(events)
+    assert any("(exact date unknown)" in h.get_text() for h in page.find_all("h3"))
+
+
+def test_edit_link_opens_the_file_the_page_came_from(minimal_site: Path) -> None:
+    event = soup(minimal_site, "events/2021-03-03-ain-al-asad-rockets")
+    edit = event.select_one("a.md-content__button[href*='/edit/']")
+    assert edit is not None
+    assert edit["href"] == ("https://github.com/example/minimal/edit/main/events/2021/"
+                            "2021-03-03-ain-al-asad-rockets.yaml")
+    actor = soup(minimal_site, "actors/kataib-hezbollah")
+    edit = actor.select_one("a.md-content__button[href*='/edit/']")
+    assert edit is not None
+    assert str(edit["href"]).endswith("/edit/main/docs/actors/kataib-hezbollah.md")
+    listing = soup(minimal_site, "timeline")
+    assert listing.select_one("a.md-content__button[href*='/edit/']") is None
+
+
+def test_record_pages_stay_out_of_the_navigation(shipped_site: Path) -> None:
+    page = soup(shipped_site, "events/2021-02-15-erbil-rocket-attack")
+    nav_links = page.select("nav.md-nav--primary a.md-nav__link")
+    assert not [a for a in nav_links if "/events/20" in str(a.get("href", ""))]
+    assert len(nav_links) < 30
+
+
+def test_no_request_leaves_the_site(shipped_site: Path) -> None:
+    for html_file in shipped_site.rglob("*.html"):
+        text = html_file.read_text(encoding="utf-8")
+        assert "fonts.googleapis" not in text and "fonts.gstatic" not in text, html_file
+        for m in re.finditer(r'<(?:script|img|link|iframe)\b[^>]*\b(?:src|href)="(https?:)?//',
+                             text):
+            tag = m.group(0)
+            assert 'rel="canonical"' in tag or "<link" not in tag or "canonical" in tag, tag
+
+
+def test_actor_pages_group_events_by_role_and_list_mentions(minimal_site: Path) -> None:
+    page = content(soup(minimal_site, "actors/kataib-hezbollah"))
+    text = page.get_text(" ", strip=True)
+    assert "Carried out (1)" in text and "Officially attributed to it (1)" in text
+    assert "Targeted (1)" in text and "Assessed responsible (1)" in text
+    assert "Sources that mention it" in text
+    iran = content(soup(minimal_site, "actors/iran")).get_text(" ", strip=True)
+    assert "Sponsors Kata" in iran  # the relation, seen from the other side
+
+
+def test_content_errors_stop_the_build_with_the_checkers_message(minimal_book: Path,
+                                                                 tmp_path: Path) -> None:
+    event = minimal_book / "events/2021/2021-03-03-ain-al-asad-rockets.yaml"
+    event.write_text(event.read_text().replace("type: rocket attack", "type: rocket atack"))
+    result = mkdocs_build(minimal_book, tmp_path / "site")
+    assert result.returncode != 0
+    expected = ("events/2021/2021-03-03-ain-al-asad-rockets.yaml:4:7: error: unknown type "
+                "'rocket atack'; did you mean 'rocket attack'?")
+    assert expected in result.stderr
+    assert not (tmp_path / "site" / "index.html").exists()
+
+
+def test_render_command_writes_the_plugins_pages(minimal_book: Path, tmp_path: Path) -> None:
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import Files
+
+    config = load_config(str(minimal_book / "mkdocs.yml"))
+    config = config.plugins.on_config(config)
+    files = config.plugins.on_files(Files([]), config=config)
+    from_plugin = {f.src_uri: f.content_string for f in files if f.generated_by}
+    out = tmp_path / "rendered"
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 0
+    from_command = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
+                    for p in out.rglob("*") if p.is_file()}
+    pages = {k: v for k, v in from_plugin.items() if k.endswith(".md")}
+    assert pages == {k: v for k, v in from_command.items() if k.endswith(".md")}
+    assert len(pages) > 15
+
+
+def test_rendered_pages_build_with_plain_mkdocs(minimal_book: Path, tmp_path: Path) -> None:
+    """Another engine's path: generated Markdown plus hand-written docs, no plugin."""
+    docs = tmp_path / "plain" / "docs"
+    assert main(["render", str(docs), "--root", str(minimal_book)]) == 0
+    (docs / "index.md").write_text((minimal_book / "docs/index.md").read_text())
+    config = (minimal_book / "mkdocs.yml").read_text().replace("  - briefbook\n", "")
+    (tmp_path / "plain" / "mkdocs.yml").write_text(config)
+    result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"],
+                            cwd=tmp_path / "plain", capture_output=True, text=True,
+                            timeout=300, env={"NO_MKDOCS_2_WARNING": "1", "PATH": ""})
+    assert_clean_build(result)
+    assert (tmp_path / "plain/site/events/2021-03-03-ain-al-asad-rockets/index.html").is_file()
+
+
+def test_shipped_book_builds_with_zero_warnings(shipped_site: Path) -> None:
+    assert (shipped_site / "index.html").is_file()
+    assert (shipped_site / "search" / "search_index.json").is_file()
+
+
+def test_make_site_configuration_reports_broken_links_and_anchors() -> None:
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    for option in ("absolute_links: warn", "unrecognized_links: warn", "anchors: warn"):
+        assert option in config
