@@ -13,7 +13,7 @@ site: $(STAMP)  ## check the content and build the site into site/
 	$(BIN)/briefbook build
 
 serve: $(STAMP)  ## preview with live reload on http://127.0.0.1:8000/
-	$(BIN)/mkdocs serve --livereload
+	$(BIN)/mkdocs serve --livereload --dirty
 
 check: $(STAMP)  ## validate the content only
 	$(BIN)/briefbook check --strict

@@ -5,11 +5,13 @@ This is the only module that imports MkDocs.
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import posixpath
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -23,6 +25,7 @@ from mkdocs.structure.pages import Page as MkPage
 from briefbook.load import Layout
 from briefbook.pipeline import check
 from briefbook.render import Page, Renderer, assets
+from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
 
@@ -42,13 +45,25 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
     supports_multiple_instances = False
 
     def __init__(self) -> None:
-        self._edit_paths: dict[str, str | None] = {}
         self._root = Path()
+        self._serving_dirty = False
+        self._pages_dir: Path | None = None
+
+    def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
+                   dirty: bool) -> None:
+        # Defining on_startup keeps this instance alive across `mkdocs serve` rebuilds.
+        # Under `serve --dirty`, pages are written to a cache folder, rewriting only those
+        # whose text changed, so MkDocs rebuilds just the pages an edit affects (Material's
+        # search plugin keeps the rest of the search index).
+        self._serving_dirty = command == "serve" and dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         configured = self.config.root
         self._root = (Path(configured) if configured
                       else Path(config.config_file_path or ".").resolve().parent)
+        if self._serving_dirty:
+            digest = hashlib.sha256(str(self._root.resolve()).encode()).hexdigest()[:12]
+            self._pages_dir = Path(tempfile.gettempdir()) / f"briefbook-pages-{digest}"
         self._layout = Layout(events=self.config.events_dir, sources=self.config.sources_dir,
                               docs=Path(config.docs_dir).resolve().relative_to(
                                   self._root.resolve()).as_posix())
@@ -69,7 +84,9 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         renderer = Renderer(self._root, checked.index,
                             directory_urls=config.use_directory_urls)
         pages = [*renderer.render_all(), *assets(self._root)]
-        self._edit_paths = {}
+        if self._pages_dir is not None:
+            written = write_pages(pages, self._pages_dir)
+            log.info("briefbook: %d of %d generated pages changed", written, len(pages))
         for page in pages:
             self._add(files, config, page)
         return files
@@ -78,7 +95,11 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         existing = files.get_file_from_path(page.path)
         if existing is not None:
             files.remove(existing)  # a record's own docs/ file: replaced by its page
-        generated = File.generated(config, page.path, content=page.text)
+        if self._pages_dir is not None:
+            generated = File.generated(config, page.path,
+                                       abs_src_path=str(self._pages_dir / page.path))
+        else:
+            generated = File.generated(config, page.path, content=page.text)
         docs_rel = self._layout.docs
         generated.edit_uri = (posixpath.relpath(page.edit_path, docs_rel)
                               if page.edit_path else None)
