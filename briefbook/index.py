@@ -9,17 +9,12 @@ from __future__ import annotations
 import calendar
 import re
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from briefbook import model
 from briefbook.diagnostics import Diagnostic, Location, did_you_mean
 from briefbook.quotes import Passage, Span
-
-REFERENCE = re.compile(r"\[\[(?P<kind>[a-z]+):(?P<id>[^\]|\s]*)(?:\|(?P<label>[^\]\n]*))?\]\]")
-"""Inline reference in prose: ``[[event:2021-02-15-erbil-rocket-attack]]`` or
-``[[actor:kataib-hezbollah|Kata'ib Hezbollah]]``."""
 
 ROLES = ("perpetrator", "claimed", "officially attributed", "assessed", "suspected", "denied",
          "target", "responder")
@@ -141,11 +136,13 @@ class Index:
         return result
 
 
-def build_index(book: model.Book, known: set[str] | None = None) -> tuple[Index, list[Diagnostic]]:
+def build_index(book: model.Book, known: set[str] | None = None,
+                failed: set[str] | None = None) -> tuple[Index, list[Diagnostic]]:
     """Resolve and check every reference of ``book``.
 
-    ``known`` holds 'kind:id' keys of records whose files failed validation, so a
-    reference to them is not reported a second time as unknown.
+    ``known`` holds the 'kind:id' keys of every content file, including those that failed
+    to load, so a reference to them is not reported a second time as unknown; records in
+    ``failed`` already have errors and get no warnings.
     """
     index = Index(book)
     for kind, records in (("event", book.events), ("source", book.sources),
@@ -154,15 +151,16 @@ def build_index(book: model.Book, known: set[str] | None = None) -> tuple[Index,
         table = index.lookup(kind)
         for record in records:
             table[record.id] = record
-    checker = _Checker(index, known or set())
+    checker = _Checker(index, known or set(), failed or set())
     checker.run()
     return index, checker.problems
 
 
 class _Checker:
-    def __init__(self, index: Index, known: set[str]) -> None:
+    def __init__(self, index: Index, known: set[str], failed: set[str]) -> None:
         self.index = index
         self.known = known
+        self.failed = failed
         self.problems: list[Diagnostic] = []
 
     def error(self, at: Location, message: str, hint: str | None = None) -> None:
@@ -185,7 +183,8 @@ class _Checker:
         book = index.book
         for source in book.sources:
             index.passages[source.id] = Passage(source.text)
-            if source.url is None and source.url_unknown is None:
+            if (source.url is None and source.url_unknown is None
+                    and f"source:{source.id}" not in self.failed):
                 self.warn(Location(source.path), "source has no 'url'",
                           "add where it was published, or say why it is unknown in "
                           "'url_unknown'")
@@ -231,7 +230,8 @@ class _Checker:
         for citation in event.citations:
             sources.add(citation.source.id)
             self.citation(event, citation, "event")
-        if len(sources) == 1 and event.citations and event.single_source is None:
+        if (len(sources) == 1 and event.single_source is None
+                and f"event:{event.id}" not in self.failed):
             self.warn(event.citations[0].at, "only one source reports this event",
                       "cite a second source, or say why one must do in 'single_source'")
         for attribution in event.attribution:
@@ -282,27 +282,21 @@ class _Checker:
 
     def prose(self, prose: model.Prose | None,
               owner: model.Note | model.Option | None = None) -> None:
-        for kind, ref in references(prose):
-            if kind not in model.RECORD_KINDS:
+        if prose is None:
+            return
+        for inline in prose.refs:
+            kind, ref = inline.kind, inline.ref
+            if not kind:
+                inner = inline.written[2:-2]
+                example = re.sub(r"\s+", "", inner.split("|")[0]).lower()
+                self.error(ref.at, f"malformed reference '{inline.written}'",
+                           f"write it as [[kind:id]] with no spaces, e.g. [[{example}]]")
+            elif kind not in model.RECORD_KINDS:
                 self.error(ref.at, f"unknown record kind '{kind}' in reference",
                            did_you_mean(kind, model.RECORD_KINDS)
                            or "use event, source, actor, place, option or note")
             elif self.ref(kind, ref) and owner is not None:
                 _add_concern(self.index, f"{kind}:{ref.id}", owner)
-
-
-def references(prose: model.Prose | None) -> Iterator[tuple[str, model.Ref]]:
-    """Every ``[[kind:id]]`` in a piece of prose, with where it is written."""
-    if prose is None:
-        return
-    for m in REFERENCE.finditer(prose.text):
-        before = prose.text[: m.start()]
-        newlines = before.count("\n")
-        col = m.start() - (before.rfind("\n") + 1) + 1
-        if newlines == 0:
-            col += prose.at.col - 1
-        at = Location(prose.at.path, prose.at.line + newlines, col)
-        yield m.group("kind"), model.Ref(m.group("id"), at)
 
 
 def _add_role(index: Index, actor_id: str, role: str, event: model.Event) -> None:

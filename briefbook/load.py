@@ -18,7 +18,12 @@ from briefbook.diagnostics import Diagnostic, Location
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Far above any real event, note or archived article; stops a 10 MB file early."""
 
-_INVISIBLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+# Control characters and the invisible marks that can hide or reorder text ("Trojan Source"):
+# C0 and C1 controls, line and paragraph separators, and the bidirectional marks and overrides.
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069]"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,27 +61,39 @@ class Document:
     body: str
     body_line: int
     """The file line on which ``body`` starts."""
+    text: str = ""
+    """The whole file, to locate what the tree no longer shows exactly (inside a block)."""
 
 
-def load(root: Path, layout: Layout = DEFAULT_LAYOUT) -> tuple[list[Document], list[Diagnostic]]:
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    documents: list[Document]
+    problems: list[Diagnostic]
+    attempted: set[str]
+    """'kind:id' of every content file found, read or not, so that a reference to a file
+    that failed to load is not reported again as unknown."""
+
+
+def load(root: Path, layout: Layout = DEFAULT_LAYOUT) -> Loaded:
     """Read every content file under ``root``; return the documents and what went wrong."""
-    documents: list[Document] = []
-    problems: list[Diagnostic] = []
+    loaded = Loaded([], [], set())
+    problems = loaded.problems
     real_root = root.resolve()
     for kind, directory, suffix in layout.record_dirs():
         for path in _walk(root / directory, real_root, problems, root):
             rel = path.relative_to(root).as_posix()
             if path.suffix != suffix:
-                if kind != "event" or path.suffix not in (".yml", ".json"):
+                if kind != "event" or path.suffix.lower() not in (".yaml", ".yml", ".json"):
                     continue  # other files (images, README) may live beside records
                 problems.append(Diagnostic(Location(rel), "error",
                                            f"event files end in '{suffix}'",
                                            f"rename to '{path.stem}{suffix}'"))
                 continue
+            loaded.attempted.add(f"{kind}:{path.stem}")
             document = read_document(path, rel, kind, problems)
             if document is not None:
-                documents.append(document)
-    return documents, problems
+                loaded.documents.append(document)
+    return loaded
 
 
 def _walk(directory: Path, real_root: Path, problems: list[Diagnostic],
@@ -84,8 +101,15 @@ def _walk(directory: Path, real_root: Path, problems: list[Diagnostic],
     if not directory.is_dir():
         return
     for current, dirnames, filenames in os.walk(directory, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         here = Path(current)
+        for name in sorted(dirnames):
+            folder = here / name
+            if folder.is_symlink() and not folder.resolve().is_relative_to(real_root):
+                problems.append(Diagnostic(Location(folder.relative_to(root).as_posix()),
+                                           "error", "symbolic link points outside the "
+                                           "repository", "replace the link with the folder "
+                                           "itself"))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in dirnames:
             if name.endswith((".yaml", ".md")):
                 rel = (here / name).relative_to(root).as_posix()
@@ -133,7 +157,7 @@ def read_document(path: Path, rel: str, kind: str,
         problems.append(Diagnostic(Location(rel), "error", "the file has no fields",
                                    "see the contributor reference for the required fields"))
         return None
-    return Document(kind, record_id, rel, tree, body, body_line)
+    return Document(kind, record_id, rel, tree, body, body_line, text)
 
 
 def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
@@ -162,7 +186,8 @@ def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start : exc.start].decode("utf-8", errors="replace")) + 1
         problems.append(Diagnostic(Location(rel, line, col), "error",
                                    f"file is not UTF-8 (byte 0x{data[exc.start]:02x})",
                                    "save the file as UTF-8"))
@@ -185,6 +210,9 @@ def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
 
 def _split_front_matter(text: str, rel: str,
                         problems: list[Diagnostic]) -> tuple[str, str, int] | None:
+    first, newline, rest = text.partition("\n")
+    if first.rstrip() == "---" and newline:
+        text = "---\n" + rest  # a trailing space after the opening '---' is harmless
     if not text.startswith("---\n"):
         problems.append(Diagnostic(Location(rel), "error",
                                    "the file must start with YAML front matter",

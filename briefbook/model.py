@@ -6,6 +6,7 @@ can report an unknown id at the exact line.  Nothing here reads files or renders
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from briefbook.dates import Edtf
@@ -110,6 +111,21 @@ class Relation:
     citation: Citation | None = None
 
 
+REFERENCE = re.compile(r"\[\[(?P<kind>[a-z]+):(?P<id>[^\]|\s]+)(?:\|(?P<label>[^\]\n]*))?\]\]")
+"""Inline reference in prose: ``[[event:2021-02-15-erbil-rocket-attack]]`` or
+``[[actor:kataib-hezbollah|Kata'ib Hezbollah]]``."""
+_ANY_REFERENCE = re.compile(r"\[\[[^\[\]\n]*\]\]")
+
+
+@dataclass(frozen=True, slots=True)
+class InlineRef:
+    """A ``[[...]]`` written in prose; ``kind`` is empty when it is malformed."""
+
+    kind: str
+    ref: Ref
+    written: str
+
+
 @dataclass(frozen=True, slots=True)
 class Prose:
     """Analyst-written Markdown, which may reference records as ``[[kind:id]]``."""
@@ -117,6 +133,41 @@ class Prose:
     text: str
     at: Location
     """Where the text's first line is."""
+    refs: tuple[InlineRef, ...] = ()
+
+
+def prose(text: str, at: Location, raw: str | None = None) -> Prose:
+    """Prose with its inline references located in the file.
+
+    ``raw`` is the file's text when ``text`` came out of a YAML scalar, whose folding,
+    indentation and quoting move characters: each reference is then found in the file
+    itself, from the scalar's position on.
+    """
+    if "[[" not in text:
+        return Prose(text, at)
+    refs = []
+    lines = raw.split("\n") if raw is not None else None
+    search_from = 0
+    if lines is not None:
+        search_from = sum(len(line) + 1 for line in lines[: at.line - 1]) + at.col - 1
+    for m in _ANY_REFERENCE.finditer(text):
+        strict = REFERENCE.fullmatch(m.group(0))
+        kind = strict.group("kind") if strict else ""
+        record_id = strict.group("id") if strict else m.group(0)[2:-2]
+        where = -1
+        if raw is not None:
+            prefix = m.group(0).split("|")[0].rstrip("]")
+            where = raw.find(prefix, search_from)
+        if where >= 0 and raw is not None:
+            search_from = where + 1
+            line = raw.count("\n", 0, where) + 1
+            col = where - (raw.rfind("\n", 0, where) + 1) + 1
+        else:
+            before = text[: m.start()]
+            line = at.line + before.count("\n")
+            col = m.start() - (before.rfind("\n") + 1) + (at.col if "\n" not in before else 1)
+        refs.append(InlineRef(kind, Ref(record_id, Location(at.path, line, col)), m.group(0)))
+    return Prose(text, at, tuple(refs))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,13 @@ class Checked:
 
 def check(root: Path, layout: Layout = DEFAULT_LAYOUT) -> Checked:
     """Load, validate and index the book at ``root``, collecting every message."""
-    documents, problems = load(root, layout)
-    book, invalid, known = validate(documents)
-    index, unresolved = build_index(book, known)
-    diagnostics = sorted([*problems, *invalid, *unresolved], key=Diagnostic.sort_key)
+    loaded = load(root, layout)
+    book, invalid = validate(loaded.documents)
+    # Files that failed to load or validate already have their errors: references to them
+    # are not reported as unknown, and their records get no warnings on top.
+    failed = loaded.attempted - set(book.inputs) | {
+        f"{d.kind}:{d.id}" for d in loaded.documents
+        if any(p.severity == "error" and p.at.path == d.path for p in invalid)}
+    index, unresolved = build_index(book, known=loaded.attempted, failed=failed)
+    diagnostics = sorted([*loaded.problems, *invalid, *unresolved], key=Diagnostic.sort_key)
     return Checked(index, diagnostics)

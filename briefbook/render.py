@@ -29,7 +29,8 @@ import nh3
 
 from briefbook import model, schema
 from briefbook.dates import Edtf
-from briefbook.index import REFERENCE, Index
+from briefbook.index import Index
+from briefbook.model import REFERENCE
 from briefbook.quotes import Span
 
 _MD_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})

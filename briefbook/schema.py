@@ -7,6 +7,7 @@ the checker, the editor hints and the documentation cannot drift apart.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
 _FIGURE = re.compile(r"(?:(?P<qualifier>[a-z]+(?: [a-z]+)?) )?(?P<value>\d{1,3}(?:,\d{3})+|\d+)")
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
+_DECIMAL = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
 class Invalid:
@@ -35,6 +37,8 @@ class Context:
     """Collects the messages of one file's conversion."""
 
     path: str
+    text: str = ""
+    """The file's text, to locate references inside YAML blocks."""
     problems: list[Diagnostic] = field(default_factory=list)
     failed: bool = False
 
@@ -75,7 +79,7 @@ class Text(Field):
     max_length: int = 300
     title: bool = False
     """Becomes a page title, where the theme would revive '<' and '>'."""
-    type_name: ClassVar[str] = "text (one line)"
+    type_name: ClassVar[str] = "one line of text"
 
     def convert(self, node: Node, ctx: Context) -> str | Invalid:
         s = self.scalar(node, ctx)
@@ -100,7 +104,7 @@ class Text(Field):
 @dataclass(frozen=True)
 class Quote(Text):
     max_length: int = 2000
-    type_name: ClassVar[str] = "verbatim text"
+    type_name: ClassVar[str] = "a verbatim passage"
 
     def convert(self, node: Node, ctx: Context) -> str | Invalid:
         s = self.scalar(node, ctx)
@@ -116,7 +120,7 @@ class Quote(Text):
 @dataclass(frozen=True)
 class Markdown(Field):
     max_length: int = 100_000
-    type_name: ClassVar[str] = "Markdown"
+    type_name: ClassVar[str] = "Markdown text"
 
     def convert(self, node: Node, ctx: Context) -> model.Prose | Invalid:
         s = self.scalar(node, ctx)
@@ -125,7 +129,7 @@ class Markdown(Field):
         if len(s.value) > self.max_length:
             return ctx.error(s.at, f"'{self.name}' is longer than {self.max_length} characters")
         at = Location(s.at.path, s.at.line + 1, 1) if s.block else s.at
-        return model.Prose(s.value, at)
+        return model.prose(s.value, at, ctx.text or None)
 
     def json_schema(self) -> dict[str, Any]:
         return {"type": "string", "maxLength": self.max_length}
@@ -133,7 +137,7 @@ class Markdown(Field):
 
 @dataclass(frozen=True)
 class Date(Field):
-    type_name: ClassVar[str] = "EDTF date"
+    type_name: ClassVar[str] = "an EDTF date"
 
     def convert(self, node: Node, ctx: Context) -> dates.Edtf | Invalid:
         s = self.scalar(node, ctx)
@@ -173,7 +177,7 @@ class Choice(Field):
 
 @dataclass(frozen=True)
 class Slug(Field):
-    type_name: ClassVar[str] = "slug"
+    type_name: ClassVar[str] = "a slug"
 
     def convert(self, node: Node, ctx: Context) -> str | Invalid:
         s = self.slug(node, ctx)
@@ -198,7 +202,7 @@ class Reference(Slug):
     kind: str = "event"
 
     def describe(self) -> str:
-        return f"{self.kind} id"
+        return f"{'an' if self.kind[0] in 'aeiou' else 'a'} {self.kind} id"
 
     def convert(self, node: Node, ctx: Context) -> model.Ref | Invalid:  # type: ignore[override]
         s = self.slug(node, ctx)
@@ -207,7 +211,7 @@ class Reference(Slug):
 
 @dataclass(frozen=True)
 class Url(Field):
-    type_name: ClassVar[str] = "http(s) URL"
+    type_name: ClassVar[str] = "an http(s) URL"
 
     def convert(self, node: Node, ctx: Context) -> str | Invalid:
         s = self.scalar(node, ctx)
@@ -228,19 +232,18 @@ class Number(Field):
     type_name: ClassVar[str] = "number"
 
     def describe(self) -> str:
-        return f"number from {self.low:g} to {self.high:g}"
+        return f"a number from {self.low:g} to {self.high:g}"
 
     def convert(self, node: Node, ctx: Context) -> float | Invalid:
         s = self.scalar(node, ctx)
         if isinstance(s, Invalid):
             return s
-        try:
-            value = float(s.value)
-        except ValueError:
-            return ctx.error(s.at, f"'{self.name}' must be a number, not '{s.value}'")
+        if not _DECIMAL.fullmatch(s.value.strip()):
+            return ctx.error(s.at, f"'{self.name}' must be a decimal number, not '{s.value}'")
+        value = float(s.value)
         if not self.low <= value <= self.high:
-            return ctx.error(s.at, f"'{self.name}' {value:g} is out of range",
-                             f"use a {self.describe()}")
+            return ctx.error(s.at, f"'{self.name}' {s.value.strip()} is out of range",
+                             f"use {self.describe()}")
         return value
 
     def json_schema(self) -> dict[str, Any]:
@@ -254,7 +257,7 @@ class Pattern(Field):
     type_name: ClassVar[str] = "code"
 
     def describe(self) -> str:
-        return f"code like `{self.example}`"
+        return f"a code like `{self.example}`"
 
     def convert(self, node: Node, ctx: Context) -> str | Invalid:
         s = self.scalar(node, ctx)
@@ -262,7 +265,7 @@ class Pattern(Field):
             return s
         if not re.fullmatch(self.pattern, s.value):
             return ctx.error(s.at, f"'{s.value}' is not a valid {self.name}",
-                             f"write a {self.describe()}")
+                             f"write {self.describe()}")
         return s.value
 
     def json_schema(self) -> dict[str, Any]:
@@ -274,7 +277,7 @@ class Figures(Field):
     type_name: ClassVar[str] = "figures"
 
     def describe(self) -> str:
-        return ("mapping of " + ", ".join(f"`{n}`" for n in model.FIGURE_NAMES)
+        return ("a mapping of " + ", ".join(f"`{n}`" for n in model.FIGURE_NAMES)
                 + " to a number, optionally qualified (`at least 10`, `up to 110`)")
 
     def convert(self, node: Node, ctx: Context) -> tuple[tuple[str, model.Figure], ...] | Invalid:
@@ -322,7 +325,7 @@ class ListOf(Field):
     type_name: ClassVar[str] = "list"
 
     def describe(self) -> str:
-        return f"list of {self.item.describe()}"
+        return f"a list of {_plural(self.item.describe())}"
 
     def convert(self, node: Node, ctx: Context) -> tuple[Any, ...] | Invalid:
         if not isinstance(node, YamlSequence):
@@ -361,7 +364,7 @@ class Object(Field):
     type_name: ClassVar[str] = "mapping"
 
     def describe(self) -> str:
-        return f"{self.title} (see below)"
+        return f"a {self.title} (see below)"
 
     def convert(self, node: Node, ctx: Context) -> Any:
         values = convert_fields(node, self.fields, ctx, self.title)
@@ -384,16 +387,20 @@ def convert_fields(node: Node, fields: Sequence[Field], ctx: Context,
     by_name = {f.name: f for f in fields}
     values: dict[str, Any] = {}
     ok = True
+    misspelt: set[str] = set()
     for name, (key, value) in node.entries.items():
         spec = by_name.get(name)
         if spec is None:
+            close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
+            misspelt.update(close)
             ctx.error(key.at, f"unknown field '{name}' in {what}",
-                      did_you_mean(name, by_name) or "known fields: " + ", ".join(by_name))
+                      f"did you mean '{close[0]}'?" if close
+                      else "known fields: " + ", ".join(by_name))
             ok = False
             continue
         if isinstance(value, Scalar) and not value.value.strip():
             if spec.required:
-                ctx.error(value.at, f"'{name}' is empty", f"give a {spec.describe()}")
+                ctx.error(value.at, f"'{name}' is empty", f"give {spec.describe()}")
                 ok = False
             continue
         converted = spec.convert(value, ctx)
@@ -402,7 +409,7 @@ def convert_fields(node: Node, fields: Sequence[Field], ctx: Context,
             continue
         values[name] = converted
     for spec in fields:
-        if spec.required and spec.name not in node.entries:
+        if spec.required and spec.name not in node.entries and spec.name not in misspelt:
             ctx.error(node.at, f"missing required field '{spec.name}' in {what}",
                       f"add '{spec.name}:' ({spec.describe()})")
             ok = False
@@ -418,11 +425,27 @@ def object_schema(fields: Sequence[Field]) -> dict[str, Any]:
     }
 
 
+def _plural(description: str) -> str:
+    """'an event id' -> 'event ids', for list descriptions."""
+    words = description.split(" ", 1)
+    rest = words[1] if words[0] in ("a", "an") and len(words) > 1 else description
+    if rest == "one line of text":
+        return "one-line texts"
+    if rest.endswith(" (see below)"):
+        return rest.replace(" (see below)", "s (see below)")
+    return rest if rest.endswith("text") else rest + "s"
+
+
 def slugify(text: str) -> str:
     return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
 
 
 # --- Records ----------------------------------------------------------------------------
+
+def _key_at(node: Mapping, key: str) -> Location:
+    entry = node.entries.get(key)
+    return entry[0].at if entry else node.at
+
 
 def _citation(values: dict[str, Any], node: Mapping) -> model.Citation:
     quote = node.entries.get("quote")
@@ -442,7 +465,9 @@ def _build_attribution(values: dict[str, Any], node: Mapping,
         return ctx.error(at, "an 'assessed' attribution needs a confidence",
                          "add 'confidence: low', 'moderate' or 'high' as the text supports")
     if confidence is not None and status not in ("assessed", "suspected"):
-        return ctx.error(at, f"a '{status}' attribution has no confidence",
+        article = "an" if status[0] in "aeiou" else "a"
+        return ctx.error(_key_at(node, "confidence"),
+                         f"{article} '{status}' attribution has no confidence",
                          "remove 'confidence', or use status 'assessed'")
     return model.Attribution(values["actor"], status, values["by"], _citation(values, node), at,
                              confidence, values.get("note"))
@@ -456,8 +481,16 @@ def _build_relation(values: dict[str, Any], node: Mapping,
                     ctx: Context) -> model.Relation | Invalid:
     at = node.at
     has_source, has_quote = "source" in values, "quote" in values
-    if has_source != has_quote:
-        return ctx.error(at, "a relation's citation needs both 'source' and 'quote'")
+    if has_source and not has_quote:
+        return ctx.error(_key_at(node, "source"),
+                         "a relation's citation needs both 'source' and 'quote'",
+                         "add 'quote:' with a verbatim passage of the source, or remove "
+                         "'source'")
+    if has_quote and not has_source:
+        return ctx.error(_key_at(node, "quote"),
+                         "a relation's citation needs both 'source' and 'quote'",
+                         "add 'source:' naming the document the quote comes from, or remove "
+                         "'quote'")
     citation = _citation(values, node) if has_source else None
     return model.Relation(values["type"], values["actor"], at, citation)
 

@@ -20,24 +20,21 @@ _ID_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?-")
 Records = dict[str, list[Any]]
 
 
-def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic], set[str]]:
-    """Build the book; also return every message and the keys ('kind:id') of all files,
-    including those that failed, so later stages don't repeat their errors as unknown ids."""
+def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic]]:
+    """Build the book's records and collect every message of every file."""
     problems: list[Diagnostic] = []
     records: Records = {kind: [] for kind in model.RECORD_KINDS}
     seen: dict[str, str] = {}
-    known: set[str] = set()
     inputs: dict[str, str] = {}
     for document in documents:
         key = f"{document.kind}:{document.id}"
-        ctx = Context(document.path)
+        ctx = Context(document.path, document.text)
         if key in seen:
             problems.append(Diagnostic(Location(document.path), "error",
                                        f"duplicate {document.kind} id '{document.id}' "
                                        f"(also {seen[key]})", "rename one of the two files"))
             continue
         seen[key] = document.path
-        known.add(key)
         record = _build(document, ctx)
         problems.extend(ctx.problems)
         # A record with errors in optional parts is still indexed, so its references are
@@ -51,7 +48,7 @@ def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic
         options=_sorted(records["option"]), notes=_sorted(records["note"]),
         inputs=inputs,
     )
-    return book, problems, known
+    return book, problems
 
 
 def _sorted(records: list[Any]) -> tuple[Any, ...]:
@@ -69,7 +66,7 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
     if values is None:
         return None  # a required field is unusable; the other fields' messages still stand
     common: dict[str, Any] = {"id": document.id, "path": document.path}
-    body = (model.Prose(document.body, Location(document.path, document.body_line))
+    body = (model.prose(document.body, Location(document.path, document.body_line))
             if document.body.strip() else None)
     match document.kind:
         case "event":
@@ -111,6 +108,18 @@ def _strip_date(record_id: str) -> str:
     return _ID_DATE.sub("", record_id, count=1) or "event"
 
 
+def _locate(document: Document, passage: str) -> Location:
+    """Where a value is written in the front matter, found by its first words."""
+    front = document.text[: document.text.find("\n---", 3)]
+    at = front.find(passage[:40])
+    if at < 0:
+        return Location(document.path)
+    line_start = front.rfind("\n", 0, at) + 1
+    item = front.rfind("- ", line_start, at)
+    start = item + 2 if item >= 0 else at
+    return Location(document.path, front.count("\n", 0, at) + 1, start - line_start + 1)
+
+
 def _build_source(document: Document, values: dict[str, Any],
                   ctx: Context) -> model.Source | None:
     text = document.body
@@ -120,12 +129,13 @@ def _build_source(document: Document, values: dict[str, Any],
         return None
     for passage in values.get("boilerplate", ()):
         if passage not in text:
-            ctx.error(Location(document.path), f"boilerplate passage not in the text: "
+            ctx.error(_locate(document, passage), f"boilerplate passage not in the text: "
                       f"'{passage[:60]}'", "copy the passage exactly from the text below")
     stray = text.find("\ufffd")
     if stray >= 0 and not values.get("capture_notes"):
         line = document.body_line + text.count("\n", 0, stray)
-        ctx.warn(Location(document.path, line), "archived text has a U+FFFD replacement "
+        col = stray - (text.rfind("\n", 0, stray) + 1) + 1
+        ctx.warn(Location(document.path, line, col), "archived text has a U+FFFD replacement "
                  "character", "keep it, and describe it under 'capture_notes'")
     return model.Source(id=document.id, path=document.path, text=text,
                         text_line=document.body_line, **values)

@@ -52,10 +52,14 @@ class YamlError(Exception):
 
 
 _SCANNER_HINTS = {
-    "mapping values are not allowed here": "put a space after the colon, or quote a value "
-    "that contains ': '",
+    "mapping values are not allowed": "quote a value that contains ': ', or check this "
+    "line's indentation",
     "found unexpected end of stream": "close the quote or bracket that is still open",
+    "did not find expected ',' or ']'": "close the quote or bracket that is still open",
+    "did not find expected ',' or '}'": "close the quote or bracket that is still open",
 }
+# Errors found far from their cause: report where the unclosed thing was opened.
+_OPENED_AT = ("while scanning a quoted scalar", "while parsing a flow")
 
 
 def parse(text: str, path: str, line_offset: int = 0) -> Node | None:
@@ -68,7 +72,9 @@ def parse(text: str, path: str, line_offset: int = 0) -> Node | None:
         for event in yaml.parse(text, Loader=yaml.CSafeLoader):
             builder.feed(event)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        context = str(exc.context or "")
+        mark = (exc.context_mark if exc.context_mark and context.startswith(_OPENED_AT)
+                else exc.problem_mark or exc.context_mark)
         problem = str(exc.problem or exc.context or "invalid YAML")
         at = builder.location(mark) if mark else Location(path, 1 + line_offset, 1)
         hint = next((h for k, h in _SCANNER_HINTS.items() if k in problem), None)
@@ -76,10 +82,14 @@ def parse(text: str, path: str, line_offset: int = 0) -> Node | None:
         if mark and mark.line < len(lines) and "\t" in lines[mark.line]:
             hint = "indent with spaces, not tabs"
         raise YamlError(Diagnostic(at, "error", f"invalid YAML: {problem}", hint)) from None
-    except yaml.YAMLError as exc:  # reader errors: unprintable characters
-        raise YamlError(
-            Diagnostic(Location(path, 1 + line_offset, 1), "error", f"invalid YAML: {exc}")
-        ) from None
+    except yaml.YAMLError as exc:  # reader errors: characters YAML does not allow
+        position = getattr(exc, "position", 0) or 0
+        line = text.count("\n", 0, position) + 1
+        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        reason = str(getattr(exc, "reason", "") or "character not allowed")
+        raise YamlError(Diagnostic(Location(path, line + line_offset, col), "error",
+                                   f"invalid YAML: {reason}",
+                                   "delete the character or quote the text")) from None
     return builder.root
 
 
@@ -112,12 +122,13 @@ class _Builder:
             self.fail(event, f"YAML anchor '&{event.anchor}' is not allowed",
                       "write the value out in full")
         if isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-            tag = event.tag
-            explicit = tag is not None and not (
+            tag = event.tag or ""
+            explicit = bool(tag) and not (
                 isinstance(event, yaml.ScalarEvent) and tag == "!" and event.implicit[1]
             )
             if explicit:
-                self.fail(event, f"YAML tag '{tag}' is not allowed",
+                written = f"!!{tag[18:]}" if tag.startswith("tag:yaml.org,2002:") else tag
+                self.fail(event, f"YAML tag '{written}' is not allowed",
                           "remove the tag; values are typed by the schema")
         if isinstance(event, yaml.ScalarEvent):
             self.add(Scalar(event.value, self.location(event.start_mark),
@@ -156,7 +167,8 @@ class _Builder:
         if isinstance(parent, Sequence):
             parent.items.append(node)
         elif pending is None:
-            self.fail(event, "a mapping key must be a plain string", "quote the key")
+            raise YamlError(Diagnostic(node.at, "error", "a mapping key must be a plain string",
+                                       "quote the key"))
         else:
             parent.entries[pending.value] = (pending, node)
             self.stack[-1] = (parent, None)
