@@ -37,8 +37,8 @@ def test_scalars_stay_the_strings_that_were_written(value: str) -> None:
         ("a: 1\nb: 2\na: 3\n", "duplicate key 'a' (first at line 1)", 3, 1),
         ("a: 1\n---\nb: 2\n", "second '---'", 2, 1),
         ("a:\n\t- x\n", "invalid YAML", 2, 1),
-        ("a: [1, 2\n", "invalid YAML", 2, 1),
-        ("? [a]\n: b\n", "mapping key must be a plain string", 1, 5),
+        ("a: [1, 2\n", "invalid YAML", 1, 4),  # where the bracket was opened
+        ("? [a]\n: b\n", "mapping key must be a plain string", 1, 3),
     ],
 )
 def test_refused_yaml_is_located(text: str, message: str, line: int, col: int) -> None:
