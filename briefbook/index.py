@@ -27,6 +27,7 @@ class Cited:
     record: model.Event | model.Option | model.Actor
     citation: model.Citation
     span: Span
+    """Where the quote sits in the source's folded text (``Passage.in_text`` maps it back)."""
     anchor: str
     role: str
     """What the citation supports: 'event', 'attribution', 'recommends', 'doubts', 'relation'."""
@@ -117,22 +118,38 @@ class Index:
         return sorted(years.items())
 
     def single_source_events(self, source_id: str) -> list[model.Event]:
-        return [e for e in self.book.events
-                if {c.source.id for c in e.citations} == {source_id}]
+        return self._single_sourced.get(source_id, [])
+
+    @cached_property
+    def _single_sourced(self) -> dict[str, list[model.Event]]:
+        by_source: dict[str, list[model.Event]] = defaultdict(list)
+        for event in self.book.events:
+            sources = {c.source.id for c in event.citations}
+            if len(sources) == 1:
+                by_source[sources.pop()].append(event)
+        return by_source
 
     @cached_property
     def mentions(self) -> dict[str, list[tuple[model.Source, int]]]:
         """Actor id to the sources that name it under any alias, with how often."""
-        result: dict[str, list[tuple[model.Source, int]]] = {}
+        # One pass over each text with every name at once; the longest name wins where
+        # names overlap ("Kata'ib Hezbollah" before "Hezbollah").
+        owners: dict[str, list[str]] = defaultdict(list)
         for actor in self.book.actors:
-            names = sorted({actor.name, *actor.aliases}, key=len, reverse=True)
-            pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
-            found = []
-            for source in self.book.sources:
-                count = len(pattern.findall(source.text))
-                if count:
-                    found.append((source, count))
-            result[actor.id] = found
+            for name in {actor.name, *actor.aliases}:
+                owners[name].append(actor.id)
+        result: dict[str, list[tuple[model.Source, int]]] = {a.id: [] for a in self.book.actors}
+        if not owners:
+            return result
+        names = sorted(owners, key=lambda n: (-len(n), n))
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+        for source in self.book.sources:
+            counts: dict[str, int] = defaultdict(int)
+            for name in pattern.findall(source.text):
+                for actor_id in owners[name]:
+                    counts[actor_id] += 1
+            for actor_id, count in counts.items():
+                result[actor_id].append((source, count))
         return result
 
 

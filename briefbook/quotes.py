@@ -19,11 +19,12 @@ _FOLD = str.maketrans({
 })
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\([^()\s]*\)")
 _SPACE = re.compile(r"\s+")
+_TOKEN = re.compile(r"\s+|\S+")
 
 
 @dataclass(frozen=True, slots=True)
 class Span:
-    """Where a quote sits in the original text: ``text[start:end]``."""
+    """Where a quote sits in a text: ``text[start:end]``."""
 
     start: int
     end: int
@@ -42,14 +43,17 @@ class Passage:
         return _fold_with_origin(self.text)[1]
 
     def find(self, quote: str) -> Span | None:
+        """Where ``quote`` sits in the folded text (cheap: checking needs no more)."""
         needle = fold(quote)
         if not needle:
             return None
         at = self.folded.find(needle)
-        if at < 0:
-            return None
-        start = self._origin[at]
-        end = self._origin[at + len(needle) - 1] + 1
+        return None if at < 0 else Span(at, at + len(needle))
+
+    def in_text(self, folded: Span) -> Span:
+        """The same passage in the original text, for highlighting."""
+        start = self._origin[folded.start]
+        end = self._origin[folded.end - 1] + 1
         # A quote may start or end inside a Markdown link's text: widen the span to the
         # whole link so highlighting never cuts one in half.
         for link in self._links:
@@ -91,17 +95,21 @@ def _fold_with_origin(text: str) -> tuple[str, list[int]]:
     pending_space = False
 
     def emit(chunk: str, offset: int) -> None:
+        # Folding maps one character to one, so a run of non-space characters keeps its
+        # positions as a range; a run of white space becomes one space.
         nonlocal pending_space
-        for i, ch in enumerate(chunk.translate(_FOLD)):
-            if ch.isspace():
+        for m in _TOKEN.finditer(chunk):
+            token = m.group()
+            if token[0].isspace():
                 pending_space = bool(out)
                 continue
+            start = offset + m.start()
             if pending_space:
                 out.append(" ")
-                origin.append(offset + i)
+                origin.append(start)
                 pending_space = False
-            out.append(ch)
-            origin.append(offset + i)
+            out.append(token.translate(_FOLD))
+            origin.extend(range(start, start + len(token)))
 
     position = 0
     for link in _LINK.finditer(text):

@@ -88,12 +88,14 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # one renderer serves one build; no stat() per page
         )
         self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
         self.env.tests["event_record"] = lambda value: isinstance(value, model.Event)
         self.env.globals.update(model=model, index=index, book=index.book,
                                 fields=schema.RECORDS, describe_date=describe_date)
         self._markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
+        self._prose_cache: dict[tuple[str, str], str] = {}
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -151,7 +153,8 @@ class Renderer:
         boilerplate de-emphasised."""
         text = source.text
         cited = self.index.cited_by.get(source.id, [])
-        marks: list[tuple[Span, str]] = [(c.span, c.anchor) for c in cited]
+        passage = self.index.passages[source.id]
+        marks: list[tuple[Span, str]] = [(passage.in_text(c.span), c.anchor) for c in cited]
         boiler = [Span(i, i + len(p)) for p in source.boilerplate
                   for i in _find_all(text, p)]
         return archive_html(text, marks, boiler)
@@ -180,7 +183,7 @@ class _PageHelpers:
     def link(self, kind: str, record_id: str, anchor: str = "") -> str:
         """A Markdown link target (a .md path) that MkDocs checks and rewrites."""
         target = record_page(kind, record_id) if kind in SECTIONS else kind
-        rel = posixpath.relpath(target, posixpath.dirname(self.page_path) or ".")
+        rel = relative(target, self.page_path)
         return f"{rel}#{anchor}" if anchor else rel
 
     def url(self, kind: str, record_id: str) -> str:
@@ -188,7 +191,7 @@ class _PageHelpers:
         here = self.renderer.page_url(self.page_path)
         base = here.rstrip("/") if here.endswith("/") or not here else posixpath.dirname(here)
         there = self.renderer.page_url(record_page(kind, record_id))
-        rel = posixpath.relpath(there.rstrip("/") or ".", base or ".")
+        rel = relative(there.rstrip("/") or ".", base + "/" if base else "")
         return f"{rel}/" if there.endswith("/") else rel
 
     def quote_link(self, citation: model.Citation) -> str:
@@ -198,6 +201,15 @@ class _PageHelpers:
     def prose(self, prose: model.Prose | None) -> str:
         if prose is None or not prose.text.strip():
             return ""
+        # Links in prose are relative to the page, so the cache is per page and text; it
+        # pays off across `mkdocs serve` rebuilds, where most prose does not change.
+        key = (self.page_path, prose.text)
+        cached = self.renderer._prose_cache.get(key)
+        if cached is None:
+            cached = self.renderer._prose_cache[key] = self._render_prose(prose)
+        return cached
+
+    def _render_prose(self, prose: model.Prose) -> str:
         lookup = self.renderer.index.lookup
 
         def resolve(m: Any) -> str:
@@ -214,6 +226,20 @@ class _PageHelpers:
         clean = nh3.clean(html, tags=_PROSE_TAGS, attributes=_PROSE_ATTRIBUTES,
                           url_schemes={"http", "https", "mailto"}, link_rel=None)
         return f'<div class="bb-prose">\n{clean}\n</div>'
+
+
+def relative(target: str, page_path: str) -> str:
+    """``target`` relative to the folder of ``page_path`` (both relative to the docs root).
+
+    posixpath.relpath does the same through abspath() and takes a quarter of the render
+    time of a large book; these paths are always clean and relative."""
+    here = page_path.split("/")[:-1]
+    there = target.split("/")
+    common = 0
+    while common < len(here) and common < len(there) - 1 and here[common] == there[common]:
+        common += 1
+    parts = [".."] * (len(here) - common) + there[common:]
+    return "/".join(parts) or "."
 
 
 def _find_all(text: str, passage: str) -> Iterable[int]:

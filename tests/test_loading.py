@@ -106,3 +106,4 @@ def test_records_are_frozen() -> None:
     event = Event("x", "events/x.yaml", "t", parse_date("2021"), "other", ())
     with pytest.raises(FrozenInstanceError):
         event.title = "changed"  # type: ignore[misc]
+

@@ -40,9 +40,11 @@ def test_anything_else_is_a_different_quote(quote: str) -> None:
 
 
 def test_span_covers_whole_links_and_the_original_characters() -> None:
-    span = Passage(TEXT).find("statement promising")
+    passage = Passage(TEXT)
+    span = passage.find("statement promising")
     assert span is not None
-    assert TEXT[span.start:span.end] == "[U.S. statement](#) promising"
+    original = passage.in_text(span)
+    assert TEXT[original.start:original.end] == "[U.S. statement](#) promising"
 
 
 def test_nearest_passage_names_the_line_and_words() -> None:
@@ -68,4 +70,5 @@ def test_any_excerpt_of_a_text_is_found_where_it_is(text: str, start: int, lengt
     passage = Passage(text)
     span = passage.find(excerpt)
     assert span is not None
-    assert fold(excerpt) in fold(text[span.start:span.end])
+    original = passage.in_text(span)
+    assert fold(excerpt) in fold(text[original.start:original.end])
