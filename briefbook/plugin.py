@@ -9,6 +9,7 @@ import hashlib
 import html
 import logging
 import posixpath
+import re
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -28,6 +29,20 @@ from briefbook.render import Page, Renderer, assets
 from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
+_HEADING = re.compile(r"<h([1-6]) ([^>]*)>(.*?)</h\1>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def exclude_from_search(content: str, headings: frozenset[str]) -> str:
+    """Mark the sections under ``headings`` with Material's ``data-search-exclude``."""
+
+    def mark(m: re.Match[str]) -> str:
+        text = html.unescape(_TAG.sub("", m.group(3))).rstrip("¶").strip()
+        if text not in headings:
+            return m.group(0)
+        return f"<h{m.group(1)} {m.group(2)} data-search-exclude>{m.group(3)}</h{m.group(1)}>"
+
+    return _HEADING.sub(mark, content)
 
 
 class BriefbookConfig(base.Config):
@@ -48,6 +63,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._root = Path()
         self._serving_dirty = False
         self._pages_dir: Path | None = None
+        self._unsearched: dict[str, frozenset[str]] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -87,6 +103,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if self._pages_dir is not None:
             written = write_pages(pages, self._pages_dir)
             log.info("briefbook: %d of %d generated pages changed", written, len(pages))
+        self._unsearched = {page.path: page.unsearched for page in pages if page.unsearched}
         for page in pages:
             self._add(files, config, page)
         return files
@@ -104,6 +121,11 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         generated.edit_uri = (posixpath.relpath(page.edit_path, docs_rel)
                               if page.edit_path else None)
         files.append(generated)
+
+    def on_page_content(self, html: str, /, *, page: MkPage, config: MkDocsConfig,
+                        files: Files) -> str | None:
+        unsearched = self._unsearched.get(page.file.src_uri)
+        return exclude_from_search(html, unsearched) if unsearched else html
 
     def on_page_markdown(self, markdown: str, /, *, page: MkPage, config: MkDocsConfig,
                          files: Files) -> str | None:

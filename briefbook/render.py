@@ -61,6 +61,9 @@ class Page:
     text: str
     edit_path: str | None = None
     """Repository path of the file a reader should edit to correct this page."""
+    unsearched: frozenset[str] = frozenset()
+    """Headings whose sections only repeat other pages (citation lists, back-links): left
+    out of the search index, which every reader downloads."""
 
 
 def record_page(kind: str, record_id: str) -> str:
@@ -119,19 +122,22 @@ class Renderer:
         if kind == "source":
             assert isinstance(record, model.Source)
             context["archive"] = self.archive_html(record)
-        text = self._render(f"{kind}.md.j2", path, context)
-        return Page(path, text, record.path)
+        text, unsearched = self._render(f"{kind}.md.j2", path, context)
+        return Page(path, text, record.path, unsearched)
 
     def render_listing(self, name: str) -> Page:
         path = LISTINGS[name]
-        return Page(path, self._render(f"{name}.md.j2", path, {"page_path": path}))
+        text, unsearched = self._render(f"{name}.md.j2", path, {"page_path": path})
+        return Page(path, text, None, unsearched)
 
-    def _render(self, template: str, path: str, context: dict[str, Any]) -> str:
+    def _render(self, template: str, path: str,
+                context: dict[str, Any]) -> tuple[str, frozenset[str]]:
         helpers = _PageHelpers(self, path)
-        return self.env.get_template(template).render(
+        text = self.env.get_template(template).render(
             **context, link=helpers.link, url=helpers.url, prose=helpers.prose,
-            quote_link=helpers.quote_link, name=self.name,
+            quote_link=helpers.quote_link, name=self.name, unsearched=helpers.unsearched,
         )
+        return text, frozenset(helpers.unsearched_headings)
 
     # --- shared helpers ------------------------------------------------------------------
 
@@ -179,6 +185,12 @@ class _PageHelpers:
     def __init__(self, renderer: Renderer, page_path: str) -> None:
         self.renderer = renderer
         self.page_path = page_path
+        self.unsearched_headings: set[str] = set()
+
+    def unsearched(self, heading: str) -> str:
+        """Mark a heading's section as left out of search; returns the heading."""
+        self.unsearched_headings.add(heading)
+        return heading
 
     def link(self, kind: str, record_id: str, anchor: str = "") -> str:
         """A Markdown link target (a .md path) that MkDocs checks and rewrites."""

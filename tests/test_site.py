@@ -225,3 +225,17 @@ def test_make_site_configuration_reports_broken_links_and_anchors() -> None:
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     for option in ("absolute_links: warn", "unrecognized_links: warn", "anchors: warn"):
         assert option in config
+
+
+def test_search_indexes_what_readers_look_for_and_skips_repeats(shipped_site: Path) -> None:
+    import json
+
+    index = json.loads((shipped_site / "search/search_index.json").read_text(encoding="utf-8"))
+    docs = index["docs"]
+    titles = {d["title"] for d in docs}
+    assert "Cited by" not in titles and "Answered by" not in titles
+    assert not [d for d in docs if d["location"].startswith(("timeline/", "events/#"))]
+    erbil = [d for d in docs if d["location"].startswith("events/2021-02-15-erbil-rocket-attack/")]
+    assert {"Summary", "Who is responsible"} <= {d["title"] for d in erbil}
+    kh = " ".join(d["text"] for d in docs if d["location"].startswith("actors/kataib-hezbollah/"))
+    assert "Katai" in kh  # every spelling the sources use stays findable
