@@ -19,7 +19,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin
+from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
@@ -31,6 +31,11 @@ from briefbook.write import write_pages
 log = logging.getLogger("mkdocs.plugins.briefbook")
 _HEADING = re.compile(r"<h([1-6]) ([^>]*)>(.*?)</h\1>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
+
+
+def _page_key(url: str) -> str:
+    # The home page is './' in the file list and '' in the search index.
+    return "" if url in ("./", ".") else url
 
 
 def exclude_from_search(content: str, headings: frozenset[str]) -> str:
@@ -64,6 +69,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._serving_dirty = False
         self._pages_dir: Path | None = None
         self._unsearched: dict[str, frozenset[str]] = {}
+        self._rebuilt: set[str] = set()
+        self._live: set[str] = set()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -106,6 +113,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._unsearched = {page.path: page.unsearched for page in pages if page.unsearched}
         for page in pages:
             self._add(files, config, page)
+        self._rebuilt = set()
+        self._live = {_page_key(f.url) for f in files.documentation_pages()}
         return files
 
     def _add(self, files: Files, config: MkDocsConfig, page: Page) -> None:
@@ -124,6 +133,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
 
     def on_page_content(self, html: str, /, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:
+        self._rebuilt.add(_page_key(page.url))
         unsearched = self._unsearched.get(page.file.src_uri)
         return exclude_from_search(html, unsearched) if unsearched else html
 
@@ -135,6 +145,22 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if isinstance(title, str):
             page.meta["title"] = html.escape(title)
         return markdown
+
+    @event_priority(50)  # before the search plugin writes its index
+    def on_post_build(self, *, config: MkDocsConfig) -> None:
+        # Under `serve --dirty`, Material merges the previous search index with the pages
+        # just rebuilt, but drops the previous entries of only one of them.  An edit
+        # rebuilds every page that shows the record, so drop them all here, and those of
+        # pages that no longer exist.
+        search = config.plugins.get("material/search")
+        previous = getattr(search, "search_index_prev", None)
+        if not self._serving_dirty or previous is None:
+            return
+        previous.entries = [
+            entry for entry in previous.entries
+            if (page := _page_key(str(entry["location"]).split("#")[0])) in self._live
+            and page not in self._rebuilt
+        ]
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
                  builder: Any) -> LiveReloadServer | None:
