@@ -74,8 +74,15 @@ class Loaded:
     that failed to load is not reported again as unknown."""
 
 
-def load(root: Path, layout: Layout = DEFAULT_LAYOUT) -> Loaded:
-    """Read every content file under ``root``; return the documents and what went wrong."""
+ReadCache = dict[str, tuple[tuple[int, int], "Document | None", list[Diagnostic]]]
+"""Per file: (modification time, size), the document read from it, and its messages."""
+
+
+def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = None) -> Loaded:
+    """Read every content file under ``root``; return the documents and what went wrong.
+
+    With a ``cache``, a file whose modification time and size are unchanged is not read
+    again (the live preview keeps one across rebuilds)."""
     loaded = Loaded([], [], set())
     problems = loaded.problems
     real_root = root.resolve()
@@ -90,7 +97,7 @@ def load(root: Path, layout: Layout = DEFAULT_LAYOUT) -> Loaded:
                                            f"rename to '{path.stem}{suffix}'"))
                 continue
             loaded.attempted.add(f"{kind}:{path.stem}")
-            document = read_document(path, rel, kind, problems)
+            document = _read_cached(path, rel, kind, problems, cache)
             if document is not None:
                 loaded.documents.append(document)
     return loaded
@@ -131,6 +138,26 @@ def _walk(directory: Path, real_root: Path, problems: list[Diagnostic],
                 if not target.is_file():
                     continue
             yield path
+
+
+def _read_cached(path: Path, rel: str, kind: str, problems: list[Diagnostic],
+                 cache: ReadCache | None) -> Document | None:
+    if cache is None:
+        return read_document(path, rel, kind, problems)
+    try:
+        stat = path.stat()
+    except OSError:
+        return read_document(path, rel, kind, problems)
+    stamp = (stat.st_mtime_ns, stat.st_size)
+    hit = cache.get(rel)
+    if hit is not None and hit[0] == stamp:
+        problems.extend(hit[2])
+        return hit[1]
+    mine: list[Diagnostic] = []
+    document = read_document(path, rel, kind, mine)
+    cache[rel] = (stamp, document, mine)
+    problems.extend(mine)
+    return document
 
 
 def read_document(path: Path, rel: str, kind: str,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from briefbook.diagnostics import Diagnostic
 from briefbook.index import Index, build_index
-from briefbook.load import DEFAULT_LAYOUT, Layout, load
+from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache, load
 from briefbook.validate import validate
 
 
@@ -25,15 +25,19 @@ class Checked:
         return [d for d in self.diagnostics if d.severity == "warning"]
 
 
-def check(root: Path, layout: Layout = DEFAULT_LAYOUT) -> Checked:
-    """Load, validate and index the book at ``root``, collecting every message."""
-    loaded = load(root, layout)
+def check(root: Path, layout: Layout = DEFAULT_LAYOUT,
+          cache: ReadCache | None = None) -> Checked:
+    """Load, validate and index the book at ``root``, collecting every message.
+
+    ``cache`` (kept by `mkdocs serve` across rebuilds) spares re-reading unchanged files.
+    """
+    loaded = load(root, layout, cache)
     book, invalid = validate(loaded.documents)
     # Files that failed to load or validate already have their errors: references to them
     # are not reported as unknown, and their records get no warnings on top.
+    paths_with_errors = {p.at.path for p in invalid if p.severity == "error"}
     failed = loaded.attempted - set(book.inputs) | {
-        f"{d.kind}:{d.id}" for d in loaded.documents
-        if any(p.severity == "error" and p.at.path == d.path for p in invalid)}
+        f"{d.kind}:{d.id}" for d in loaded.documents if d.path in paths_with_errors}
     index, unresolved = build_index(book, known=loaded.attempted, failed=failed)
     diagnostics = sorted([*loaded.problems, *invalid, *unresolved], key=Diagnostic.sort_key)
     return Checked(index, diagnostics)

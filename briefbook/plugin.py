@@ -23,9 +23,9 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
-from briefbook.load import Layout
+from briefbook.load import Layout, ReadCache
 from briefbook.pipeline import check
-from briefbook.render import Page, Renderer, assets
+from briefbook.render import Page, Renderer, Templates, assets
 from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
@@ -66,11 +66,15 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
 
     def __init__(self) -> None:
         self._root = Path()
+        self._serving = False
         self._serving_dirty = False
         self._pages_dir: Path | None = None
         self._unsearched: dict[str, frozenset[str]] = {}
         self._rebuilt: set[str] = set()
         self._live: set[str] = set()
+        # Kept across `mkdocs serve` rebuilds (this instance persists, see on_startup):
+        self._read_cache: ReadCache = {}
+        self._templates: Templates | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -78,7 +82,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # Under `serve --dirty`, pages are written to a cache folder, rewriting only those
         # whose text changed, so MkDocs rebuilds just the pages an edit affects (Material's
         # search plugin keeps the rest of the search index).
-        self._serving_dirty = command == "serve" and dirty
+        self._serving = command == "serve"
+        self._serving_dirty = self._serving and dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         configured = self.config.root
@@ -93,7 +98,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
-        checked = check(self._root, self._layout)
+        checked = check(self._root, self._layout,
+                        self._read_cache if self._serving else None)
         for diagnostic in checked.diagnostics:
             if diagnostic.severity == "error":
                 log.error(diagnostic.format())
@@ -104,8 +110,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if checked.errors:
             raise PluginError(f"briefbook: {len(checked.errors)} content error(s); "
                               "run 'briefbook check' for the full list")
-        renderer = Renderer(self._root, checked.index,
-                            directory_urls=config.use_directory_urls)
+        if self._templates is None or not self._serving:
+            self._templates = Templates(self._root, watch=self._serving)
+        renderer = Renderer(self._root, checked.index, directory_urls=config.use_directory_urls,
+                            templates=self._templates)
         pages = [*renderer.render_all(), *assets(self._root)]
         if self._pages_dir is not None:
             written = write_pages(pages, self._pages_dir)

@@ -78,11 +78,11 @@ def default_templates() -> Path:
     return Path(__file__).resolve().parent.parent / "templates"
 
 
-class Renderer:
-    def __init__(self, root: Path, index: Index, *, directory_urls: bool = True) -> None:
-        self.root = root
-        self.index = index
-        self.directory_urls = directory_urls
+class Templates:
+    """The Jinja environment and the prose converter: independent of the book's content,
+    so `mkdocs serve` keeps one across rebuilds and compiles each template once."""
+
+    def __init__(self, root: Path, *, watch: bool = False) -> None:
         search = [root / "templates", default_templates()]
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(p / "pages") for p in search if p.is_dir()]),
@@ -91,14 +91,34 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
-            auto_reload=False,  # one renderer serves one build; no stat() per page
+            auto_reload=watch,  # under serve, an edited template is recompiled
         )
         self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
         self.env.tests["event_record"] = lambda value: isinstance(value, model.Event)
-        self.env.globals.update(model=model, index=index, book=index.book,
-                                fields=schema.RECORDS, describe_date=describe_date)
-        self._markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
-        self._prose_cache: dict[tuple[str, str], str] = {}
+        self.env.globals.update(model=model, fields=schema.RECORDS,
+                                describe_date=describe_date)
+        self.markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
+        self.prose_html: dict[str, str] = {}
+        """Sanitised HTML by Markdown source (references already resolved to links)."""
+
+    def prose_to_html(self, source: str) -> str:
+        cached = self.prose_html.get(source)
+        if cached is None:
+            html = self.markdown.reset().convert(source)
+            html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
+            cached = nh3.clean(html, tags=_PROSE_TAGS, attributes=_PROSE_ATTRIBUTES,
+                               url_schemes={"http", "https", "mailto"}, link_rel=None)
+            self.prose_html[source] = cached
+        return cached
+
+
+class Renderer:
+    def __init__(self, root: Path, index: Index, *, directory_urls: bool = True,
+                 templates: Templates | None = None) -> None:
+        self.root = root
+        self.index = index
+        self.directory_urls = directory_urls
+        self.templates = templates or Templates(root)
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -133,8 +153,9 @@ class Renderer:
     def _render(self, template: str, path: str,
                 context: dict[str, Any]) -> tuple[str, frozenset[str]]:
         helpers = _PageHelpers(self, path)
-        text = self.env.get_template(template).render(
-            **context, link=helpers.link, url=helpers.url, prose=helpers.prose,
+        text = self.templates.env.get_template(template).render(
+            **context, index=self.index, book=self.index.book,
+            link=helpers.link, url=helpers.url, prose=helpers.prose,
             quote_link=helpers.quote_link, name=self.name, unsearched=helpers.unsearched,
         )
         return text, frozenset(helpers.unsearched_headings)
@@ -213,15 +234,6 @@ class _PageHelpers:
     def prose(self, prose: model.Prose | None) -> str:
         if prose is None or not prose.text.strip():
             return ""
-        # Links in prose are relative to the page, so the cache is per page and text; it
-        # pays off across `mkdocs serve` rebuilds, where most prose does not change.
-        key = (self.page_path, prose.text)
-        cached = self.renderer._prose_cache.get(key)
-        if cached is None:
-            cached = self.renderer._prose_cache[key] = self._render_prose(prose)
-        return cached
-
-    def _render_prose(self, prose: model.Prose) -> str:
         lookup = self.renderer.index.lookup
 
         def resolve(m: Any) -> str:
@@ -231,12 +243,9 @@ class _PageHelpers:
             text = label if label else self.renderer.name(kind, record_id)
             return f"[{md(text)}]({self.url(kind, record_id)})"
 
+        # References are resolved first, so the cached HTML can never show a stale name.
         source = REFERENCE.sub(resolve, prose.text)
-        converter = self.renderer._markdown
-        html = converter.reset().convert(source)
-        html = html.replace("<h1>", "<h2>").replace("</h1>", "</h2>")
-        clean = nh3.clean(html, tags=_PROSE_TAGS, attributes=_PROSE_ATTRIBUTES,
-                          url_schemes={"http", "https", "mailto"}, link_rel=None)
+        clean = self.renderer.templates.prose_to_html(source)
         return f'<div class="bb-prose">\n{clean}\n</div>'
 
 
