@@ -107,6 +107,11 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                 log.warning(diagnostic.format())
             else:
                 log.info(diagnostic.format())
+        book = checked.index.book
+        log.info("briefbook: checked %d events, %d sources, %d actors, %d places, %d options, "
+                 "%d notes: %d errors, %d warnings", len(book.events), len(book.sources),
+                 len(book.actors), len(book.places), len(book.options), len(book.notes),
+                 len(checked.errors), len(checked.warnings))
         if checked.errors:
             raise PluginError(f"briefbook: {len(checked.errors)} content error(s); "
                               "run 'briefbook check' for the full list")
