@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -31,12 +32,12 @@ class Diagnostic:
     hint: str | None = None
 
     def format(self) -> str:
-        text = f"{self.at}: {self.severity}: {self.message}"
-        return f"{text}; {self.hint}" if self.hint else text
+        text = f"{self.at}: {self.severity}: {_printable(self.message)}"
+        return f"{text}; {_printable(self.hint)}" if self.hint else text
 
     def github_annotation(self) -> str:
         """A workflow command, so the message lands on the pull request's changed line."""
-        body = self.message + (f"; {self.hint}" if self.hint else "")
+        body = _printable(self.message) + (f"; {_printable(self.hint)}" if self.hint else "")
         return (
             f"::{self.severity} file={_escape_property(self.at.path)},"
             f"line={self.at.line},col={self.at.col},title=briefbook::{_escape_data(body)}"
@@ -44,6 +45,18 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.at.path, self.at.line, self.at.col, self.severity != "error", self.message)
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+MAX_MESSAGE = 400
+
+
+def _printable(text: str) -> str:
+    """Messages quote content; its control characters are shown escaped (a contributor's
+    file must not clear the terminal or forge extra lines) and long quotes are cut."""
+    text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1] if m.group() in "\n\t\r"
+                            else f"\\u{ord(m.group()):04x}", text)
+    return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
 def _escape_data(text: str) -> str:

@@ -7,7 +7,6 @@ inside the repository, and are parsed by ``yamltree`` which never constructs obj
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,12 +17,7 @@ from briefbook.diagnostics import Diagnostic, Location
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Far above any real event, note or archived article; stops a 10 MB file early."""
 
-# Control characters and the invisible marks that can hide or reorder text ("Trojan Source"):
-# C0 and C1 controls, line and paragraph separators, and the bidirectional marks and overrides.
-_INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069]"
-)
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,12 +218,12 @@ def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
                                    "warning", "file has CRLF (Windows) line endings",
                                    "convert to LF, e.g. git config core.autocrlf input"))
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _INVISIBLE.search(text)
+    bad = yamltree.INVISIBLE.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
         problems.append(Diagnostic(Location(rel, line, col), "error",
-                                   f"invisible control character U+{ord(bad.group()):04X}",
+                                   yamltree.invisible_message(bad.group()),
                                    "delete it; it can hide or reorder text"))
         return None
     return text

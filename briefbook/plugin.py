@@ -25,7 +25,7 @@ from mkdocs.structure.pages import Page as MkPage
 
 from briefbook.load import Layout, ReadCache
 from briefbook.pipeline import check
-from briefbook.render import Page, Renderer, Templates, assets
+from briefbook.render import Page, Renderer, Templates, assets, sanitize_page
 from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
@@ -147,6 +147,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
     def on_page_content(self, html: str, /, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:
         self._rebuilt.add(_page_key(page.url))
+        if page.file.generated_by is None:
+            # Hand-written pages are contributor content too, and MkDocs passes raw HTML
+            # and javascript: links through; generated pages are escaped when rendered.
+            return sanitize_page(html)
         unsearched = self._unsearched.get(page.file.src_uri)
         return exclude_from_search(html, unsearched) if unsearched else html
 

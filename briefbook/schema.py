@@ -8,6 +8,7 @@ the checker, the editor hints and the documentation cannot drift apart.
 from __future__ import annotations
 
 import difflib
+import html
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any, ClassVar
 
 from briefbook import dates, model
 from briefbook.diagnostics import Diagnostic, Location, did_you_mean
-from briefbook.yamltree import Mapping, Node, Scalar
+from briefbook.yamltree import INVISIBLE, Mapping, Node, Scalar
 from briefbook.yamltree import Sequence as YamlSequence
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -129,6 +130,10 @@ class Markdown(Field):
         if len(s.value) > self.max_length:
             return ctx.error(s.at, f"'{self.name}' is longer than {self.max_length} characters")
         at = Location(s.at.path, s.at.line + 1, 1) if s.block else s.at
+        if hidden_reference(s.value):
+            return ctx.error(s.at, f"'{self.name}' has an invisible control character "
+                             "written as an HTML character reference",
+                             "delete the reference (e.g. &#x202E;); it can hide or reorder text")
         return model.prose(s.value, at, ctx.text or None)
 
     def json_schema(self) -> dict[str, Any]:
@@ -188,7 +193,7 @@ class Slug(Field):
         if isinstance(s, Invalid):
             return s
         if not SLUG.fullmatch(s.value):
-            return ctx.error(s.at, f"'{s.value}' is not a valid {self.describe()}",
+            return ctx.error(s.at, f"'{s.value}' is not {self.describe()}",
                              f"use lowercase letters, digits and single hyphens, e.g. "
                              f"'{slugify(s.value) or 'my-id'}'")
         return s
@@ -423,6 +428,23 @@ def object_schema(fields: Sequence[Field]) -> dict[str, Any]:
         "required": [f.name for f in fields if f.required],
         "properties": {f.name: {**f.json_schema(), "description": f.doc} for f in fields},
     }
+
+
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));?")
+
+
+def hidden_reference(text: str) -> bool:
+    """Whether an HTML character reference in ``text`` stands for an invisible character.
+
+    Browsers decode ``&#27;`` to ESC where ``html.unescape`` drops it, so numeric
+    references are decoded here by hand; named ones (``&rlm;``) by ``html.unescape``."""
+    if "&" not in text:
+        return False
+    for m in _NUMERIC_REFERENCE.finditer(text):
+        code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+        if code <= 0x10FFFF and INVISIBLE.match(chr(code)):
+            return True
+    return INVISIBLE.search(html.unescape(text)) is not None
 
 
 def _plural(description: str) -> str:

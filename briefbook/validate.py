@@ -13,7 +13,7 @@ from typing import Any
 from briefbook import model
 from briefbook.diagnostics import Diagnostic, Location
 from briefbook.load import Document
-from briefbook.schema import RECORDS, SLUG, Context, convert_fields, slugify
+from briefbook.schema import RECORDS, SLUG, Context, convert_fields, hidden_reference, slugify
 
 _ID_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?-")
 
@@ -68,6 +68,10 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
     common: dict[str, Any] = {"id": document.id, "path": document.path}
     body = (model.prose(document.body, Location(document.path, document.body_line))
             if document.body.strip() else None)
+    if body is not None and document.kind != "source" and hidden_reference(document.body):
+        ctx.error(Location(document.path, document.body_line), "the text has an invisible "
+                  "control character written as an HTML character reference",
+                  "delete the reference (e.g. &#x202E;); it can hide or reorder text")
     match document.kind:
         case "event":
             _check_event_id(document, values, ctx)

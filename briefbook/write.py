@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from briefbook.render import Page
@@ -50,16 +51,19 @@ def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = ()) -> in
     on any failure or interruption the previous site is left as it was."""
     site = (root / site_dir).resolve() if not site_dir.is_absolute() else site_dir
     site.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{site.name}-new-", dir=site.parent))
     env = dict(os.environ)
     env.setdefault("NO_MKDOCS_2_WARNING", "1")
     epoch = env.get("SOURCE_DATE_EPOCH") or source_date_epoch(root)
     if epoch:
         env["SOURCE_DATE_EPOCH"] = epoch
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(staging),
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", "",
                *extra_args]
     print(f"briefbook: building the site into {site_dir} ...", file=sys.stderr, flush=True)
+    staging: Path | None = None
     try:
+        with _no_interrupts():
+            staging = Path(tempfile.mkdtemp(prefix=f".{site.name}-new-", dir=site.parent))
+        command[command.index("--site-dir") + 1] = str(staging)
         process = subprocess.Popen(command, cwd=root, env=env)
         try:
             code = process.wait()
@@ -70,12 +74,26 @@ def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = ()) -> in
         if code != 0:
             print(f"briefbook: build failed; {site_dir} was left as it was", file=sys.stderr)
             return 1
-        _swap(staging, site)
+        with _no_interrupts():
+            _swap(staging, site)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        with _no_interrupts():
+            if staging is not None and staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
     print(f"briefbook: site built in {site_dir}", file=sys.stderr)
     return 0
+
+
+@contextlib.contextmanager
+def _no_interrupts() -> Iterator[None]:
+    """Hold Ctrl-C (and SIGTERM) until the block is done: a swap half-done or a staging
+    folder half-made would leave no site, or litter beside it."""
+    blocked = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, blocked)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _swap(new: Path, site: Path) -> None:

@@ -8,6 +8,7 @@ anchors, aliases, explicit tags and duplicate keys are refused before they can d
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,18 @@ if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - install p
 
 MAX_DEPTH = 32
 """Deeper nesting than any record needs; refusing it keeps recursion bounded."""
+
+INVISIBLE = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
+    "\u202a-\u202e\u2066-\u2069]"
+)
+"""Control characters and the invisible marks that can hide or reorder text ("Trojan
+Source"): C0 and C1 controls, line and paragraph separators, bidirectional marks and
+overrides.  Refused in files as written, as YAML escapes and as HTML character references."""
+
+
+def invisible_message(char: str) -> str:
+    return f"invisible control character U+{ord(char):04X}"
 
 
 @dataclass(slots=True)
@@ -131,6 +144,10 @@ class _Builder:
                 self.fail(event, f"YAML tag '{written}' is not allowed",
                           "remove the tag; values are typed by the schema")
         if isinstance(event, yaml.ScalarEvent):
+            hidden = INVISIBLE.search(event.value)
+            if hidden:  # written as a YAML escape: "\u202e", "\x1b", "\a"
+                self.fail(event, f"{invisible_message(hidden.group())} (written as an escape)",
+                          "delete it; it can hide or reorder text")
             self.add(Scalar(event.value, self.location(event.start_mark),
                             block=event.style in ("|", ">")), event)
         elif isinstance(event, yaml.MappingStartEvent):
