@@ -23,6 +23,7 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
+from briefbook.csp import add_policy
 from briefbook.load import Layout, ReadCache
 from briefbook.pipeline import check
 from briefbook.render import Page, Renderer, Templates, assets, sanitize_page
@@ -162,6 +163,19 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if isinstance(title, str):
             page.meta["title"] = html.escape(title)
         return markdown
+
+    @event_priority(-100)  # last, so the hashes cover every inline script
+    def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str | None:
+        # Under serve, MkDocs injects its live-reload script after this; a policy would
+        # block it, and a preview needs no protection from its own author.
+        return output if self._serving else add_policy(output)
+
+    @event_priority(-100)
+    def on_post_template(self, output_content: str, /, *, template_name: str,
+                         config: MkDocsConfig) -> str | None:
+        if self._serving or not template_name.endswith(".html"):
+            return output_content
+        return add_policy(output_content)
 
     @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:

@@ -623,7 +623,11 @@ class _Scanner(HTMLParser):
                 for candidate in candidates:
                     if url_scheme_danger(candidate.strip()):
                         problems.append(f"{name}={value[:80]!r} on {where}")
-            if name in ("srcdoc", "http-equiv"):
+            # briefbook's own Content-Security-Policy is the one http-equiv a page may
+            # carry, in <head>; a refresh or any other would be content taking control.
+            csp = (name == "http-equiv" and value == "Content-Security-Policy"
+                   and tag == "meta" and self._in_head)
+            if name in ("srcdoc", "http-equiv") and not csp:
                 problems.append(f"{name}={value[:80]!r} on {where}")
             if name == "style":
                 self.result.styles.add(value)
@@ -900,11 +904,16 @@ class Watch:
 
 @contextlib.contextmanager
 def watched_context(browser: Browser, server: SiteServer, *, width: int = 1280,
-                    height: int = 800) -> Iterator[tuple[BrowserContext, Watch]]:
+                    height: int = 800,
+                    bypass_csp: bool = False) -> Iterator[tuple[BrowserContext, Watch]]:
     """A fresh browser context whose every request is routed: local ones continue, any
-    other is aborted and recorded."""
+    other is aborted and recorded.
+
+    ``bypass_csp`` switches off the pages' Content-Security-Policy, for tests of the other
+    layer (escaping must hold on its own) and for injecting test tools such as axe."""
     context = browser.new_context(viewport={"width": width, "height": height},
-                                  base_url=server.base_url, service_workers="block")
+                                  base_url=server.base_url, service_workers="block",
+                                  bypass_csp=bypass_csp)
     watch = Watch(server.origin)
     context.route("**/*", watch.route)
     try:

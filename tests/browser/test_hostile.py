@@ -232,7 +232,8 @@ class Sweep:
 
 def sweep(browser: Browser, server: SiteServer, site: Site) -> Sweep:
     """Every page of ``site`` at a phone's width (the narrowest layout a reader gets)."""
-    with watched_context(browser, server, width=375, height=812) as (context, watch):
+    with watched_context(browser, server, width=375, height=812,
+                         bypass_csp=True) as (context, watch):
         visits = visit_all(context, watch, site)
     return Sweep(watch, visits)
 
@@ -298,7 +299,7 @@ def test_hostile_pages_fit_a_phone(hostile_sweep: Sweep) -> None:
 def test_search_renders_payloads_as_text(browser: Browser, hostile_server: SiteServer) -> None:
     """Material renders search results from the index as HTML: searching words of the
     payloads must list them, as text."""
-    with watched_context(browser, hostile_server) as (context, watch):
+    with watched_context(browser, hostile_server, bypass_csp=True) as (context, watch):
         page = watch.attach(context.new_page())
         page.goto("")
         settle(page)
@@ -391,10 +392,37 @@ def test_handwritten_page_runs_no_script(browser: Browser, handwritten_site: Sit
 def test_handwritten_page_title_is_text(browser: Browser, handwritten_site: Site) -> None:
     """A front-matter title is plain text: shown literally in the tab and the navigation."""
     with serve(handwritten_site.directory) as server, \
-            watched_context(browser, server) as (context, watch):
+            watched_context(browser, server, bypass_csp=True) as (context, watch):
         page = watch.attach(context.new_page())
         page.goto("about/")
         page.wait_for_load_state("load")
         assert page.title().startswith(HANDWRITTEN_TITLE), page.title()
         nav = page.locator(".md-nav__link--active").first.inner_text()
         assert nav.strip() == HANDWRITTEN_TITLE
+
+
+# --- the second layer: Content-Security-Policy ------------------------------------------
+
+@pytest.mark.browser
+def test_policy_alone_stops_injected_script(browser: Browser, clean_site: Site,
+                                            tmp_path: Path) -> None:
+    """Were escaping ever to fail, the page's own policy still refuses to run what was
+    injected (an inline script and an event handler), while the theme's scripts run."""
+    site = Site(clean_site.root, tmp_path / "site")
+    shutil.copytree(clean_site.directory, site.directory)
+    page_file = site.directory / "events" / "2021-03-03-ain-al-asad-rockets" / "index.html"
+    text = page_file.read_text(encoding="utf-8")
+    assert 'http-equiv="Content-Security-Policy"' in text
+    injected = "<script>alert('inline')</script><img src=x onerror=alert('handler')>"
+    page_file.write_text(text.replace("</article>", injected + "</article>", 1),
+                         encoding="utf-8")
+    with serve(site.directory) as server, \
+            watched_context(browser, server) as (context, watch):
+        page = watch.attach(context.new_page())
+        page.goto("events/2021-03-03-ain-al-asad-rockets/")
+        settle(page)
+        # The theme ran: Material marks the document as scripted and builds its search box.
+        assert page.evaluate("document.body.dataset.mdColorScheme !== undefined")
+        assert page.locator("[data-md-component=search-query]").count() == 1
+    assert watch.dialogs == []
+    assert any("Content Security Policy" in e for e in watch.errors), watch.errors

@@ -86,7 +86,7 @@ def test_axe_finds_no_violation(browser: Browser, shipped_server: SiteServer,
                                 shipped: Site, axe_js: Path, kind: str,
                                 scheme: str) -> None:
     path = page_kinds(shipped)[kind]
-    with watched_context(browser, shipped_server) as (context, watch):
+    with watched_context(browser, shipped_server, bypass_csp=True) as (context, watch):
         page = watch.attach(context.new_page())
         page.emulate_media(color_scheme="dark" if scheme == "slate" else "light")
         page.goto(path)
