@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +34,25 @@ def check(root: Path, layout: Layout = DEFAULT_LAYOUT,
 
     ``cache`` (kept by `mkdocs serve` across rebuilds) spares re-reading unchanged files.
     """
+    with collector_paused():
+        return _check(root, layout, cache)
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector: the stages build hundreds of thousands of
+    small objects without cycles, and the collector rescanning them took 30-45 % of the
+    time of checking 10,000 events.  Reference counting still frees everything."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _check(root: Path, layout: Layout, cache: ReadCache | None) -> Checked:
     loaded = load(root, layout, cache)
     book, invalid = validate(loaded.documents)
     # Files that failed to load or validate already have their errors: references to them

@@ -7,6 +7,7 @@ typographic quotes, apostrophes and dashes, and Markdown link syntax (``[text](u
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from dataclasses import dataclass
@@ -19,7 +20,9 @@ _FOLD = str.maketrans({
 })
 _LINK = re.compile(r"\[([^\[\]\n]*)\]\([^()\s]*\)")
 _SPACE = re.compile(r"\s+")
-_TOKEN = re.compile(r"\s+|\S+")
+# Words joined by single plain spaces fold in place, so they form one token; any other
+# white space is a token of its own, folded to one space.
+_TOKEN = re.compile(r"\S+(?: \S+)*|\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +41,7 @@ class Passage:
         self.folded = fold(text)
 
     @cached_property
-    def _origin(self) -> list[int]:
+    def _origin(self) -> _Runs:
         # Only highlighting needs to map back to the original text; checking does not.
         return _fold_with_origin(self.text)[1]
 
@@ -89,15 +92,36 @@ def fold(text: str) -> str:
     return _SPACE.sub(" ", _LINK.sub(r"\1", text).translate(_FOLD)).strip()
 
 
-def _fold_with_origin(text: str) -> tuple[str, list[int]]:
+class _Runs:
+    """Maps a position in the folded text to the original text.  Folding keeps words and
+    single spaces in place character for character, so one entry per stretch of them (and
+    per space standing for other white space) is enough; a lookup is a binary search."""
+
+    def __init__(self) -> None:
+        self.folded: list[int] = []
+        self.original: list[int] = []
+
+    def add(self, folded_at: int, original_at: int) -> None:
+        self.folded.append(folded_at)
+        self.original.append(original_at)
+
+    def __getitem__(self, position: int) -> int:
+        run = bisect.bisect_right(self.folded, position) - 1
+        return self.original[run] + position - self.folded[run]
+
+    def __bool__(self) -> bool:
+        return bool(self.folded)
+
+
+def _fold_with_origin(text: str) -> tuple[str, _Runs]:
     out: list[str] = []
-    origin: list[int] = []
+    origin = _Runs()
+    length = 0
     pending_space = False
 
     def emit(chunk: str, offset: int) -> None:
-        # Folding maps one character to one, so a run of non-space characters keeps its
-        # positions as a range; a run of white space becomes one space.
-        nonlocal pending_space
+        # A run of white space becomes one space, which stands where the next word starts.
+        nonlocal pending_space, length
         for m in _TOKEN.finditer(chunk):
             token = m.group()
             if token[0].isspace():
@@ -106,10 +130,12 @@ def _fold_with_origin(text: str) -> tuple[str, list[int]]:
             start = offset + m.start()
             if pending_space:
                 out.append(" ")
-                origin.append(start)
+                origin.add(length, start)
+                length += 1
                 pending_space = False
             out.append(token.translate(_FOLD))
-            origin.extend(range(start, start + len(token)))
+            origin.add(length, start)
+            length += len(token)
 
     position = 0
     for link in _LINK.finditer(text):

@@ -160,8 +160,12 @@ class Renderer:
     # --- pages ---------------------------------------------------------------------------
 
     def render_all(self) -> list[Page]:
-        pages = [self.render_record(kind, record_id) for kind, record_id in self.record_keys()]
-        pages.extend(self.render_listing(name) for name in LISTINGS)
+        from briefbook.pipeline import collector_paused
+
+        with collector_paused():
+            pages = [self.render_record(kind, record_id)
+                     for kind, record_id in self.record_keys()]
+            pages.extend(self.render_listing(name) for name in LISTINGS)
         return sorted(pages, key=lambda p: p.path)
 
     def record_keys(self) -> Iterable[tuple[str, str]]:
