@@ -155,7 +155,7 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _render(args: argparse.Namespace) -> int:
     from briefbook.pipeline import check
-    from briefbook.render import Renderer
+    from briefbook.render import Renderer, assets
     from briefbook.write import write_pages
 
     root = find_root(args.root)
@@ -163,7 +163,7 @@ def _render(args: argparse.Namespace) -> int:
     report(checked.diagnostics)
     if checked.errors:
         return EXIT_CONTENT
-    pages = Renderer(root, checked.index).render_all()
+    pages = [*Renderer(root, checked.index).render_all(), *assets(root)]
     written = write_pages(pages, args.out_dir)
     print(f"wrote {written} of {len(pages)} pages to {args.out_dir}", file=sys.stderr)
     return EXIT_OK

@@ -10,6 +10,7 @@ import html
 import logging
 import posixpath
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Literal
@@ -192,6 +193,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             if (page := _page_key(str(entry["location"]).split("#")[0])) in self._live
             and page not in self._rebuilt
         ]
+
+    def on_shutdown(self) -> None:
+        if self._pages_dir is not None:
+            shutil.rmtree(self._pages_dir, ignore_errors=True)
 
     def on_serve(self, server: LiveReloadServer, /, *, config: MkDocsConfig,
                  builder: Any) -> LiveReloadServer | None:
