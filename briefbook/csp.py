@@ -15,12 +15,19 @@ _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", r
 _HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
 
 
-def policy(html: str) -> str:
-    hashes = sorted({
-        "'sha256-" + base64.b64encode(hashlib.sha256(m["body"].encode()).digest()).decode() + "'"
-        for m in _INLINE_SCRIPT.finditer(html)
-        if "src=" not in m["attrs"] and "application/json" not in m["attrs"]
-    })
+def _inline_scripts(html: str) -> set[str]:
+    return {m["body"] for m in _INLINE_SCRIPT.finditer(html)
+            if "src=" not in m["attrs"] and "application/json" not in m["attrs"]}
+
+
+def policy(html: str, content: str = "") -> str:
+    """The policy for a page: its inline scripts are allowed by hash, except any that sit in
+    ``content`` (the page's Markdown turned HTML), which is where contributors write."""
+    allowed = _inline_scripts(html) - _inline_scripts(content)
+    hashes = sorted(
+        "'sha256-" + base64.b64encode(hashlib.sha256(body.encode()).digest()).decode() + "'"
+        for body in allowed
+    )
     return "; ".join([
         "default-src 'self'",
         "script-src 'self' " + " ".join(hashes) if hashes else "script-src 'self'",
@@ -35,10 +42,10 @@ def policy(html: str) -> str:
     ])
 
 
-def add_policy(html: str) -> str:
+def add_policy(html: str, content: str = "") -> str:
     """``html`` with its policy as the first element of ``<head>``, before any script."""
     head = _HEAD.search(html)
     if head is None:
         return html
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(html)}">'
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(html, content)}">'
     return html[: head.end()] + meta + html[head.end():]

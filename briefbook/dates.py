@@ -51,10 +51,6 @@ class Edtf:
     def sort_key(self) -> tuple[dt.date, dt.date, str]:
         return (self.earliest, self.latest, self.text)
 
-    @property
-    def is_day(self) -> bool:
-        return self.earliest == self.latest and not (self.uncertain or self.approximate)
-
     def __str__(self) -> str:
         return self.label
 

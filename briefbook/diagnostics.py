@@ -43,7 +43,7 @@ class Diagnostic:
             f"line={self.at.line},col={self.at.col},title=briefbook::{_escape_data(body)}"
         )
 
-    def sort_key(self) -> tuple[str, int, int, int, str]:
+    def sort_key(self) -> tuple[str, int, int, bool, str]:
         return (self.at.path, self.at.line, self.at.col, self.severity != "error", self.message)
 
 
@@ -65,14 +65,6 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-class BookError(Exception):
-    """Raised when content has errors; carries every diagnostic found."""
-
-    def __init__(self, diagnostics: Iterable[Diagnostic]) -> None:
-        self.diagnostics = sorted(diagnostics, key=Diagnostic.sort_key)
-        super().__init__("\n".join(d.format() for d in self.diagnostics))
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

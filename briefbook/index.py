@@ -16,9 +16,6 @@ from briefbook import model
 from briefbook.diagnostics import Diagnostic, Location, did_you_mean
 from briefbook.quotes import Passage, Span
 
-ROLES = ("perpetrator", "claimed", "officially attributed", "assessed", "suspected", "denied",
-         "target", "responder")
-
 
 @dataclass(frozen=True, slots=True)
 class Cited:
@@ -46,7 +43,8 @@ class FigureTable:
 class Response:
     response: model.Event
     attack: model.Event
-    lag_days: int
+    lag: tuple[int, int]
+    """Fewest and most days between the two (equal when both dates are days)."""
 
 
 @dataclass
@@ -99,8 +97,7 @@ class Index:
             for ref in event.responds_to:
                 attack = self.events.get(ref.id)
                 if attack is not None:
-                    lag = (event.date.earliest - attack.date.earliest).days
-                    pairs.append(Response(event, attack, lag))
+                    pairs.append(Response(event, attack, lag(attack, event)))
         return pairs
 
     def timeline(self) -> list[tuple[int, list[tuple[str, bool, list[model.Event]]]]]:
@@ -269,8 +266,8 @@ class _Checker:
                            "responds_to lists earlier events; swap the link to the other file")
                 continue
             index.answered_by[ref.id].append(event)
-            for attr in event.perpetrators:
-                _add_role(index, attr.id, "responder", event)
+            for responder in event.perpetrators:
+                _add_role(index, responder.id, "responder", event)
         self.prose(event.summary)
 
     def citation(self, record: model.Event | model.Option | model.Actor,
@@ -314,6 +311,12 @@ class _Checker:
                            or "use event, source, actor, place, option or note")
             elif self.ref(kind, ref) and owner is not None:
                 _add_concern(self.index, f"{kind}:{ref.id}", owner)
+
+
+def lag(earlier: model.Event, later: model.Event) -> tuple[int, int]:
+    """Fewest and most days from ``earlier`` to ``later``, given how precise each date is."""
+    fewest = max(0, (later.date.earliest - earlier.date.latest).days)
+    return fewest, max(fewest, (later.date.latest - earlier.date.earliest).days)
 
 
 def _add_role(index: Index, actor_id: str, role: str, event: model.Event) -> None:

@@ -21,7 +21,7 @@ EVENT_TYPES = (
 ATTACK_TYPES = frozenset({
     "rocket attack", "missile strike", "drone attack", "IED attack", "small-arms attack",
 })
-"""Types that count as attacks in the attacks-and-responses view."""
+"""Types that are attacks (the benchmark's synthetic books draw on them)."""
 
 ATTRIBUTION_STATUSES = ("claimed", "denied", "officially attributed", "assessed", "suspected")
 CONFIDENCE_LEVELS = ("low", "moderate", "high")

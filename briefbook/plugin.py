@@ -146,30 +146,27 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                               if page.edit_path else None)
         files.append(generated)
 
-    def on_page_content(self, html: str, /, *, page: MkPage, config: MkDocsConfig,
+    def on_page_content(self, content: str, /, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:
         self._rebuilt.add(_page_key(page.url))
+        # Titles reach <title> and the navigation of every page unescaped, and Material's
+        # `striptags` revives entities; now that the title is known (front matter, first
+        # heading or file name), it is stored once as escaped text, whatever the theme.
+        if not (page.is_homepage and "title" not in page.meta):  # the theme uses site_name
+            plain = html.unescape(_TAG.sub("", page.title or ""))
+            page.meta["title"] = html.escape(plain, quote=False)  # "Kata'ib" stays searchable
         if page.file.generated_by is None:
             # Hand-written pages are contributor content too, and MkDocs passes raw HTML
             # and javascript: links through; generated pages are escaped when rendered.
-            return sanitize_page(html)
+            return sanitize_page(content)
         unsearched = self._unsearched.get(page.file.src_uri)
-        return exclude_from_search(html, unsearched) if unsearched else html
-
-    def on_page_markdown(self, markdown: str, /, *, page: MkPage, config: MkDocsConfig,
-                         files: Files) -> str | None:
-        # Front-matter titles reach the navigation of every page unescaped (the theme
-        # renders them raw), so a hand-written page's title is escaped here, once.
-        title = page.meta.get("title")
-        if isinstance(title, str):
-            page.meta["title"] = html.escape(title)
-        return markdown
+        return exclude_from_search(content, unsearched) if unsearched else content
 
     @event_priority(-100)  # last, so the hashes cover every inline script
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str | None:
         # Under serve, MkDocs injects its live-reload script after this; a policy would
         # block it, and a preview needs no protection from its own author.
-        return output if self._serving else add_policy(output)
+        return output if self._serving else add_policy(output, page.content or "")
 
     @event_priority(-100)
     def on_post_template(self, output_content: str, /, *, template_name: str,

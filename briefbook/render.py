@@ -30,6 +30,7 @@ import nh3
 from briefbook import model, schema
 from briefbook.dates import Edtf
 from briefbook.index import Index
+from briefbook.index import lag as days_between
 from briefbook.model import REFERENCE
 from briefbook.quotes import Span
 from briefbook.yamltree import INVISIBLE
@@ -120,7 +121,9 @@ class Templates:
     def __init__(self, root: Path, *, watch: bool = False) -> None:
         search = [root / "templates", default_templates()]
         self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(p / "pages") for p in search if p.is_dir()]),
+            # Missing folders are skipped at lookup time, so an override added while
+            # `mkdocs serve` runs is found without a restart.
+            loader=jinja2.FileSystemLoader([str(p / "pages") for p in search]),
             undefined=jinja2.StrictUndefined,
             autoescape=False,  # output is Markdown: values are escaped by `md` and `prose`
             keep_trailing_newline=True,
@@ -129,6 +132,7 @@ class Templates:
             auto_reload=watch,  # under serve, an edited template is recompiled
         )
         self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
+        self.env.globals["days_between"] = days_between
         self.env.tests["event_record"] = lambda value: isinstance(value, model.Event)
         self.env.globals.update(model=model, fields=schema.RECORDS,
                                 describe_date=describe_date)
@@ -358,11 +362,13 @@ def _escape_html(text: str) -> str:
     return text.translate(_MD_ESCAPES)
 
 
-def lag(days: int, direction: str) -> str:
-    """'same day', '1 day later', '10 days earlier'."""
-    if days == 0:
+def lag(days: tuple[int, int], direction: str = "") -> str:
+    """'same day', '1 day later', '10 days earlier', '0–29 days later' for imprecise dates."""
+    fewest, most = days
+    if most == 0:
         return "same day"
-    return f"{days} day{'' if days == 1 else 's'} {direction}"
+    span = f"{fewest}" if fewest == most else f"{fewest}–{most}"
+    return f"{span} day{'' if span == '1' else 's'} {direction}".rstrip()
 
 
 def urlsafe(url: str) -> str:

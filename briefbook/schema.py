@@ -401,8 +401,7 @@ def convert_fields(node: Node, fields: Sequence[Field], ctx: Context,
             ctx.error(key.at, f"unknown field '{name}' in {what}",
                       f"did you mean '{close[0]}'?" if close
                       else "known fields: " + ", ".join(by_name))
-            ok = False
-            continue
+            continue  # the other fields are still checked, and the record still indexed
         if isinstance(value, Scalar) and not value.value.strip():
             if spec.required:
                 ctx.error(value.at, f"'{name}' is empty", f"give {spec.describe()}")
@@ -414,10 +413,11 @@ def convert_fields(node: Node, fields: Sequence[Field], ctx: Context,
             continue
         values[name] = converted
     for spec in fields:
-        if spec.required and spec.name not in node.entries and spec.name not in misspelt:
-            ctx.error(node.at, f"missing required field '{spec.name}' in {what}",
-                      f"add '{spec.name}:' ({spec.describe()})")
+        if spec.required and spec.name not in node.entries:
             ok = False
+            if spec.name not in misspelt:  # the misspelt key's message already says it
+                ctx.error(node.at, f"missing required field '{spec.name}' in {what}",
+                          f"add '{spec.name}:' ({spec.describe()})")
     return values if ok else None
 
 

@@ -6,6 +6,7 @@ records (ids, quotes, ``responds_to``) belong to ``index``.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -14,6 +15,7 @@ from briefbook import model
 from briefbook.diagnostics import Diagnostic, Location
 from briefbook.load import Document
 from briefbook.schema import RECORDS, SLUG, Context, convert_fields, hidden_reference, slugify
+from briefbook.yamltree import Mapping
 
 _ID_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?-")
 
@@ -91,10 +93,12 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
 
 def _check_event_id(document: Document, values: dict[str, Any], ctx: Context) -> None:
     date = values["date"]
+    if date.earliest == dt.date.min:
+        ctx.error(_value_at(document, "date"), "an event's date needs a known start",
+                  "give the earliest it can be, e.g. 2021-02/2021-02-20")
+        return
     m = _ID_DATE.match(document.id)
     suggestion = f"{date.earliest.isoformat()}-{_strip_date(document.id)}"
-    if date.earliest.year < 1000:
-        return  # open-ended intervals have no earliest day to name the file after
     if not m:
         ctx.error(Location(document.path), "event id must start with the event's date",
                   f"rename the file to '{suggestion}.yaml'")
@@ -106,6 +110,12 @@ def _check_event_id(document: Document, values: dict[str, Any], ctx: Context) ->
         ctx.error(Location(document.path),
                   f"event id starts with {m.group(0)[:-1]} but the event's date is "
                   f"{date.text}", f"rename the file to '{suggestion}.yaml' or fix 'date'")
+
+
+def _value_at(document: Document, key: str) -> Location:
+    assert isinstance(document.meta, Mapping)
+    entry = document.meta.entries.get(key)
+    return entry[1].at if entry else Location(document.path)
 
 
 def _strip_date(record_id: str) -> str:

@@ -63,6 +63,7 @@ def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = ()) -> in
     try:
         with _no_interrupts():
             staging = Path(tempfile.mkdtemp(prefix=f".{site.name}-new-", dir=site.parent))
+            staging.chmod(0o755)  # mkdtemp makes it private; a web server must read the site
         command[command.index("--site-dir") + 1] = str(staging)
         process = subprocess.Popen(command, cwd=root, env=env)
         try:

@@ -24,7 +24,7 @@ MAX_DEPTH = 32
 
 INVISIBLE = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069]"
+    "\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
 )
 """Control characters and the invisible marks that can hide or reorder text ("Trojan
 Source"): C0 and C1 controls, line and paragraph separators, bidirectional marks and

@@ -76,7 +76,7 @@ def test_responses_link_both_ways_with_lag(minimal_site: Path) -> None:
     assert strike.find("a", href="../2021-03-03-ain-al-asad-rockets/") is not None
     responses = content(soup(minimal_site, "timeline/responses"))
     row = [r for r in responses.select("tbody tr") if "Rockets on Ain" in r.get_text()]
-    assert row and row[0].find_all("td")[-1].get_text(strip=True) == "6"
+    assert row and row[0].find_all("td")[-1].get_text(strip=True) == "6 days"
 
 
 def _quote_links(site: Path) -> list[tuple[str, str]]:
@@ -239,3 +239,19 @@ def test_search_indexes_what_readers_look_for_and_skips_repeats(shipped_site: Pa
     assert {"Summary", "Who is responsible"} <= {d["title"] for d in erbil}
     kh = " ".join(d["text"] for d in docs if d["location"].startswith("actors/kataib-hezbollah/"))
     assert "Katai" in kh  # every spelling the sources use stays findable
+
+
+def test_a_hostile_first_heading_stays_text_in_title_and_nav(minimal_book: Path,
+                                                            tmp_path: Path) -> None:
+    """Without briefbook's theme override too: Material's `striptags` revives entities."""
+    (minimal_book / "docs/about.md").write_text(
+        "# &lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;\n\nText.\n")
+    config = minimal_book / "mkdocs.yml"
+    config.write_text(config.read_text().replace("  - Home: index.md",
+                                                 "  - Home: index.md\n  - about.md"))
+    result = mkdocs_build(minimal_book, tmp_path / "site")
+    assert_clean_build(result)
+    page = (tmp_path / "site/about/index.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in page
+    title = page[page.index("<title>"):page.index("</title>")]
+    assert "&lt;script&gt;" in title
