@@ -152,9 +152,12 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # Titles reach <title> and the navigation of every page unescaped, and Material's
         # `striptags` revives entities; now that the title is known (front matter, first
         # heading or file name), it is stored once as escaped text, whatever the theme.
-        if not (page.is_homepage and "title" not in page.meta):  # the theme uses site_name
+        # quote=False keeps "Kata'ib" searchable.
+        if "title" in page.meta:  # front matter: plain text, shown as written
+            page.meta["title"] = html.escape(str(page.meta["title"]), quote=False)
+        elif not page.is_homepage:  # first heading: HTML, shown as its text
             plain = html.unescape(_TAG.sub("", page.title or ""))
-            page.meta["title"] = html.escape(plain, quote=False)  # "Kata'ib" stays searchable
+            page.meta["title"] = html.escape(plain, quote=False)
         if page.file.generated_by is None:
             # Hand-written pages are contributor content too, and MkDocs passes raw HTML
             # and javascript: links through; generated pages are escaped when rendered.
