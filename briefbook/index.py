@@ -73,11 +73,15 @@ class Index:
     passages: dict[str, Passage] = field(default_factory=dict)
 
     def lookup(self, kind: str) -> dict[str, model.Record]:
-        table: dict[str, dict[str, model.Record]] = {
+        return self._tables[kind]
+
+    @cached_property
+    def _tables(self) -> dict[str, dict[str, model.Record]]:
+        # Built once: every reference of every record goes through lookup().
+        return {
             "event": self.events, "source": self.sources, "actor": self.actors,  # type: ignore[dict-item]
             "place": self.places, "option": self.options, "note": self.notes,  # type: ignore[dict-item]
         }
-        return table[kind]
 
     def figure_table(self, event: model.Event) -> FigureTable:
         """The reported-figures table: one column per citation that reports figures (a

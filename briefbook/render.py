@@ -32,6 +32,7 @@ from briefbook.dates import Edtf
 from briefbook.index import Index
 from briefbook.index import lag as days_between
 from briefbook.model import REFERENCE
+from briefbook.pipeline import collector_paused
 from briefbook.quotes import Span
 from briefbook.yamltree import INVISIBLE
 
@@ -156,7 +157,6 @@ class Templates:
 class Renderer:
     def __init__(self, root: Path, index: Index, *, directory_urls: bool = True,
                  templates: Templates | None = None) -> None:
-        self.root = root
         self.index = index
         self.directory_urls = directory_urls
         self.templates = templates or Templates(root)
@@ -164,8 +164,6 @@ class Renderer:
     # --- pages ---------------------------------------------------------------------------
 
     def render_all(self) -> list[Page]:
-        from briefbook.pipeline import collector_paused
-
         with collector_paused():
             pages = [self.render_record(kind, record_id)
                      for kind, record_id in self.record_keys()]

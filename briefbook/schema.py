@@ -41,11 +41,9 @@ class Context:
     text: str = ""
     """The file's text, to locate references inside YAML blocks."""
     problems: list[Diagnostic] = field(default_factory=list)
-    failed: bool = False
 
     def error(self, at: Location, message: str, hint: str | None = None) -> Invalid:
         self.problems.append(Diagnostic(at, "error", message, hint))
-        self.failed = True
         return INVALID
 
     def warn(self, at: Location, message: str, hint: str | None = None) -> None:

@@ -68,9 +68,11 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
     if values is None:
         return None  # a required field is unusable; the other fields' messages still stand
     common: dict[str, Any] = {"id": document.id, "path": document.path}
+    if document.kind == "source":
+        return _build_source(document, values, ctx)  # its body is the archive, not prose
     body = (model.prose(document.body, Location(document.path, document.body_line))
             if document.body.strip() else None)
-    if body is not None and document.kind != "source" and hidden_reference(document.body):
+    if body is not None and hidden_reference(document.body):
         ctx.error(Location(document.path, document.body_line), "the text has an invisible "
                   "control character written as an HTML character reference",
                   "delete the reference (e.g. &#x202E;); it can hide or reorder text")
@@ -78,8 +80,6 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
         case "event":
             _check_event_id(document, values, ctx)
             return model.Event(**common, **values)
-        case "source":
-            return _build_source(document, values, ctx)
         case "actor":
             return model.Actor(**common, **values, profile=body)
         case "place":

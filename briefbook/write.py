@@ -78,9 +78,7 @@ def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = ()) -> in
         with _no_interrupts():
             _swap(staging, site)
     finally:
-        with _no_interrupts():
-            if staging is not None and staging.exists():
-                shutil.rmtree(staging, ignore_errors=True)
+        _remove(staging)
     print(f"briefbook: site built in {site_dir}", file=sys.stderr)
     return 0
 
@@ -95,6 +93,22 @@ def _no_interrupts() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _remove(staging: Path | None) -> None:
+    """Remove the staging folder even if Ctrl-C is pressed again meanwhile (a second press
+    could land before the signals are held), then pass the interruption on."""
+    interrupted = False
+    while True:
+        try:
+            with _no_interrupts():
+                if staging is not None and staging.exists():
+                    shutil.rmtree(staging, ignore_errors=True)
+            break
+        except KeyboardInterrupt:
+            interrupted = True
+    if interrupted:
+        raise KeyboardInterrupt
 
 
 def _swap(new: Path, site: Path) -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from briefbook.quotes import Passage, _fold_with_origin, fold
+from briefbook.quotes import _LINK, Passage, _fold_with_origin, fold
 
 TEXT = ("Following a [U.S. statement](#) promising “support for all efforts to investigate” —\n"
         "three rockets struck near the U.S. Embassy in Iraq on February 22, 2021.")
@@ -67,6 +67,8 @@ def test_fast_and_mapped_folding_agree(text: str) -> None:
 def test_any_excerpt_of_a_text_is_found_where_it_is(text: str, start: int, length: int) -> None:
     excerpt = text[start:start + length]
     assume(fold(excerpt))
+    # Link syntax is ignored by design, so an excerpt cutting into a link is not a quote.
+    assume(not any(m.start() < start + length and start < m.end() for m in _LINK.finditer(text)))
     passage = Passage(text)
     span = passage.find(excerpt)
     assert span is not None
