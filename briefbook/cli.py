@@ -11,22 +11,34 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from briefbook import __version__
-from briefbook.diagnostics import Diagnostic
+from briefbook.diagnostics import Diagnostic, internal_error, printable_path
 
-EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from briefbook.write import Interrupted, UnsafeOutput
+
     try:
         return int(args.run(args))
+    except Interrupted as stop:
+        print("briefbook: interrupted", file=sys.stderr)
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print("briefbook: interrupted", file=sys.stderr)
         return 130
-    except UsageError as exc:
-        print(f"briefbook: error: {exc}", file=sys.stderr)
+    except (UsageError, UnsafeOutput) as exc:
+        print(f"briefbook: error: {printable_path(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
+    except Exception as exc:
+        # Content is untrusted and the stages are many: whatever slipped through gets one
+        # line saying where, never a stack a contributor cannot act on.
+        if args.debug:
+            raise
+        print(internal_error(exc), file=sys.stderr)
+        return EXIT_INTERNAL
 
 
 class UsageError(Exception):
@@ -41,6 +53,8 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Run 'briefbook COMMAND --help' for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"briefbook {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an internal error, show the Python stack instead of one line")
     commands = parser.add_subparsers(title="commands", required=True, metavar="COMMAND")
 
     check = commands.add_parser(
@@ -159,12 +173,18 @@ def _render(args: argparse.Namespace) -> int:
     from briefbook.write import write_pages
 
     root = find_root(args.root)
+    out_dir: Path = args.out_dir
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(f"{out_dir} is a file; give a folder to render into")
     checked = check(root)
     report(checked.diagnostics)
     if checked.errors:
         return EXIT_CONTENT
     pages = [*Renderer(root, checked.index).render_all(), *assets(root)]
-    written = write_pages(pages, args.out_dir)
+    try:
+        written = write_pages(pages, out_dir)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {out_dir}: {exc.strerror}") from None
     print(f"wrote {written} of {len(pages)} pages to {args.out_dir}", file=sys.stderr)
     return EXIT_OK
 

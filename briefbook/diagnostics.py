@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
 
@@ -23,6 +24,13 @@ class Location:
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.col}"
 
+    def shown(self) -> str:
+        """The location as printed for a terminal or a CI log: a path is content too (a file
+        name may hold a newline, an escape sequence or start with '::', which a GitHub runner
+        reads as a workflow command), so it is escaped as messages are."""
+        path = printable_path(self.path)
+        return f"{path}:{self.line}:{self.col}"
+
 
 @dataclass(frozen=True, slots=True)
 class Diagnostic:
@@ -32,14 +40,14 @@ class Diagnostic:
     hint: str | None = None
 
     def format(self) -> str:
-        text = f"{self.at}: {self.severity}: {_printable(self.message)}"
+        text = f"{self.at.shown()}: {self.severity}: {_printable(self.message)}"
         return f"{text}; {_printable(self.hint)}" if self.hint else text
 
     def github_annotation(self) -> str:
         """A workflow command, so the message lands on the pull request's changed line."""
         body = _printable(self.message) + (f"; {_printable(self.hint)}" if self.hint else "")
         return (
-            f"::{self.severity} file={_escape_property(self.at.path)},"
+            f"::{self.severity} file={_escape_property(_printable(self.at.path))},"
             f"line={self.at.line},col={self.at.col},title=briefbook::{_escape_data(body)}"
         )
 
@@ -57,6 +65,31 @@ def _printable(text: str) -> str:
     text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1] if m.group() in "\n\t\r"
                             else f"\\u{ord(m.group()):04x}", text)
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
+
+
+def printable_path(path: str) -> str:
+    """A path safe to start an output line with: control characters escaped, and './' in
+    front of one that would otherwise begin with '::' (a workflow command)."""
+    shown = _printable(path)
+    return f"./{shown}" if shown.startswith("::") else shown
+
+
+_WORK: ContextVar[str] = ContextVar("briefbook_work", default="starting up")
+
+
+def working_on(what: str) -> None:
+    """Remember what briefbook is doing (reading a file, rendering a page), so that an
+    unexpected error can be reported in one line that says where it happened."""
+    _WORK.set(what)
+
+
+def internal_error(exc: BaseException) -> str:
+    """One line for an error briefbook did not foresee: what it was doing, the error, and a
+    request to report it.  The stack is shown only on request (``--debug``)."""
+    detail = _printable(f"{type(exc).__name__}: {exc}")
+    return (f"briefbook: internal error while {_printable(_WORK.get())}: {detail}; this is "
+            "a bug in briefbook: please report it with the file named here (run with --debug "
+            "for the details)")
 
 
 def _escape_data(text: str) -> str:

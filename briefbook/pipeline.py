@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefbook.diagnostics import Diagnostic
+from briefbook.diagnostics import Diagnostic, working_on
 from briefbook.index import Index, build_index
 from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache, load
 from briefbook.validate import validate
@@ -54,12 +54,14 @@ def collector_paused() -> Iterator[None]:
 
 def _check(root: Path, layout: Layout, cache: ReadCache | None) -> Checked:
     loaded = load(root, layout, cache)
+    working_on("validating the records")
     book, invalid = validate(loaded.documents)
     # Files that failed to load or validate already have their errors: references to them
     # are not reported as unknown, and their records get no warnings on top.
     paths_with_errors = {p.at.path for p in invalid if p.severity == "error"}
     failed = loaded.attempted - set(book.inputs) | {
         f"{d.kind}:{d.id}" for d in loaded.documents if d.path in paths_with_errors}
+    working_on("resolving cross-references")
     index, unresolved = build_index(book, known=loaded.attempted, failed=failed)
     diagnostics = sorted([*loaded.problems, *invalid, *unresolved], key=Diagnostic.sort_key)
     return Checked(index, diagnostics)

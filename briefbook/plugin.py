@@ -24,7 +24,8 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
-from briefbook.csp import add_policy
+from briefbook.csp import ThemeScripts, add_policy, theme_scripts
+from briefbook.diagnostics import internal_error
 from briefbook.load import Layout, ReadCache
 from briefbook.pipeline import check
 from briefbook.render import Page, Renderer, Templates, assets, sanitize_page
@@ -52,6 +53,20 @@ def exclude_from_search(content: str, headings: frozenset[str]) -> str:
     return _HEADING.sub(mark, content)
 
 
+def escape_meta(value: object, depth: int = 0) -> object:
+    """``value`` with every string in it HTML-escaped (attribute-safe), lists and mappings
+    walked; the check stage has already bounded the nesting of hand-written front matter."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if depth > 32:
+        raise PluginError("briefbook: front matter nested too deeply")
+    if isinstance(value, list):
+        return [escape_meta(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {key: escape_meta(item, depth + 1) for key, item in value.items()}
+    return value
+
+
 class BriefbookConfig(base.Config):
     root = c.Optional(c.Dir(exists=True))
     """The book's root (holding events/ and seeds/); defaults to mkdocs.yml's folder."""
@@ -77,6 +92,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # Kept across `mkdocs serve` rebuilds (this instance persists, see on_startup):
         self._read_cache: ReadCache = {}
         self._templates: Templates | None = None
+        self._theme_scripts = ThemeScripts(())
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -97,9 +113,21 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._layout = Layout(events=self.config.events_dir, sources=self.config.sources_dir,
                               docs=Path(config.docs_dir).resolve().relative_to(
                                   self._root.resolve()).as_posix())
+        self._theme_scripts = theme_scripts(Path(d) for d in config.theme.dirs)
         return config
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        try:
+            return self._on_files(files, config)
+        except PluginError:
+            raise
+        except Exception as exc:
+            # One line saying where, as the command line gives; `mkdocs build -v` shows the
+            # stack for a bug report.
+            log.debug("briefbook: internal error", exc_info=True)
+            raise PluginError(internal_error(exc)) from None
+
+    def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
         checked = check(self._root, self._layout,
                         self._read_cache if self._serving else None)
         for diagnostic in checked.diagnostics:
@@ -146,6 +174,16 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                               if page.edit_path else None)
         files.append(generated)
 
+    def on_page_markdown(self, markdown: str, /, *, page: MkPage, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        # The theme prints front-matter fields raw (description into an attribute, icons,
+        # subtitles, redirect targets): every string in them becomes escaped text before any
+        # template sees it.  The title is escaped below, once MkDocs has settled it.
+        for key, value in page.meta.items():
+            if key != "title":
+                page.meta[key] = escape_meta(value)
+        return markdown
+
     def on_page_content(self, content: str, /, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:
         self._rebuilt.add(_page_key(page.url))
@@ -169,14 +207,14 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str | None:
         # Under serve, MkDocs injects its live-reload script after this; a policy would
         # block it, and a preview needs no protection from its own author.
-        return output if self._serving else add_policy(output, page.content or "")
+        return output if self._serving else add_policy(output, self._theme_scripts)
 
     @event_priority(-100)
     def on_post_template(self, output_content: str, /, *, template_name: str,
                          config: MkDocsConfig) -> str | None:
         if self._serving or not template_name.endswith(".html"):
             return output_content
-        return add_policy(output_content)
+        return add_policy(output_content, self._theme_scripts)
 
     @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:

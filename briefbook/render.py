@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib.resources
 import itertools
 import posixpath
+import re
 import string
 import urllib.parse
 from collections import defaultdict
@@ -29,6 +30,7 @@ import nh3
 
 from briefbook import model, schema
 from briefbook.dates import Edtf
+from briefbook.diagnostics import working_on
 from briefbook.index import Index
 from briefbook.index import lag as days_between
 from briefbook.model import REFERENCE
@@ -63,10 +65,27 @@ _PAGE_ATTRIBUTES = {
 
 def _same_site_images(tag: str, attribute: str, value: str) -> str | None:
     # An image from another host is a request that tells it who reads the book.
-    if tag == "img" and attribute == "src" and (":" in value.split("/")[0] or
-                                                 value.startswith("//")):
-        return None
+    if tag == "img" and attribute == "src":
+        return same_site_url(value)
     return value
+
+
+_URL_TRIM = "".join(map(chr, range(0x21)))
+_URL_DROPPED = str.maketrans("", "", "\t\n\r")
+
+
+def same_site_url(value: str) -> str | None:
+    """``value`` as a browser reads it, if it stays on this site; ``None`` otherwise.
+
+    Browsers strip leading and trailing control characters and spaces from a URL, drop tabs
+    and newlines anywhere in it and read a backslash as a slash, so ``/\\host``, ``\\\\host``,
+    `` //host`` and ``/<tab>/host`` all name another host; the value is judged (and kept) in
+    that normal form."""
+    url = value.strip(_URL_TRIM).translate(_URL_DROPPED).replace("\\", "/")
+    head = re.split(r"[/?#]", url, maxsplit=1)[0]
+    if url.startswith("//") or ":" in head:
+        return None
+    return url
 
 
 def sanitize_page(html: str) -> str:
@@ -181,6 +200,7 @@ class Renderer:
     def render_record(self, kind: str, record_id: str) -> Page:
         record = self.index.lookup(kind)[record_id]
         path = record_page(kind, record_id)
+        working_on(f"rendering {path} from {record.path}")
         context = {"page_path": path, kind: record, "record": record}
         if kind == "source":
             assert isinstance(record, model.Source)
@@ -190,6 +210,7 @@ class Renderer:
 
     def render_listing(self, name: str) -> Page:
         path = LISTINGS[name]
+        working_on(f"rendering {path}")
         text, unsearched = self._render(f"{name}.md.j2", path, {"page_path": path})
         return Page(path, text, None, unsearched)
 

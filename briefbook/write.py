@@ -46,11 +46,49 @@ def source_date_epoch(root: Path) -> str | None:
     return out.stdout.strip() or None
 
 
-def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = ()) -> int:
+SITE_MARKER = ".briefbook-site"
+"""Written into every site briefbook builds: a folder without it holds files briefbook did
+not write, and replacing it could destroy them."""
+
+
+class UnsafeOutput(Exception):
+    """An output folder that must not be written: the message says why, in one line."""
+
+
+def check_site_dir(root: Path, site: Path, sources: Iterable[str]) -> None:
+    """Refuse a site folder that is the book, holds it, lies inside its sources, or holds
+    files briefbook did not write: a build replaces the whole folder."""
+    site = site.resolve()
+    book = root.resolve()
+    if site == book or book.is_relative_to(site):
+        raise UnsafeOutput(f"the site folder {site} holds the book itself; "
+                           "choose a folder of its own, such as 'site'")
+    for name in (*sources, ".git", "templates"):
+        folder = (book / name).resolve()
+        if site == folder or site.is_relative_to(folder) or folder.is_relative_to(site):
+            raise UnsafeOutput(f"the site folder {site} would replace the book's "
+                               f"'{name}' folder; choose a folder of its own, such as 'site'")
+    if site.exists() and not site.is_dir():
+        raise UnsafeOutput(f"the site folder {site} is a file; choose a folder")
+    if site.is_dir() and not (site / SITE_MARKER).is_file():
+        other = next(iter(sorted(site.iterdir())), None)
+        if other is not None:
+            raise UnsafeOutput(
+                f"the site folder {site} holds files briefbook did not write (such as "
+                f"'{other.name}'); choose an empty or new folder, or delete this one first")
+
+
+def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = (),
+               sources: Iterable[str] = ("events", "seeds", "docs")) -> int:
     """Build with MkDocs into a fresh directory beside ``site_dir`` and swap it into place;
-    on any failure or interruption the previous site is left as it was."""
+    on any failure or interruption (Ctrl-C or SIGTERM) the previous site is left as it was."""
     site = (root / site_dir).resolve() if not site_dir.is_absolute() else site_dir
-    site.parent.mkdir(parents=True, exist_ok=True)
+    check_site_dir(root, site, sources)
+    try:
+        site.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UnsafeOutput(f"cannot create the site folder's parent {site.parent}: "
+                           f"{exc.strerror}") from None
     env = dict(os.environ)
     env.setdefault("NO_MKDOCS_2_WARNING", "1")
     epoch = env.get("SOURCE_DATE_EPOCH") or source_date_epoch(root)
@@ -58,29 +96,64 @@ def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = ()) -> in
         env["SOURCE_DATE_EPOCH"] = epoch
     command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", "",
                *extra_args]
-    print(f"briefbook: building the site into {site_dir} ...", file=sys.stderr, flush=True)
     staging: Path | None = None
-    try:
-        with _no_interrupts():
-            staging = Path(tempfile.mkdtemp(prefix=f".{site.name}-new-", dir=site.parent))
-            staging.chmod(0o755)  # mkdtemp makes it private; a web server must read the site
-        command[command.index("--site-dir") + 1] = str(staging)
-        process = subprocess.Popen(command, cwd=root, env=env)
+    with _terminate_as_interrupt():
         try:
-            code = process.wait()
-        except KeyboardInterrupt:
-            process.send_signal(signal.SIGINT)
-            process.wait()
-            raise
-        if code != 0:
-            print(f"briefbook: build failed; {site_dir} was left as it was", file=sys.stderr)
-            return 1
-        with _no_interrupts():
-            _swap(staging, site)
-    finally:
-        _remove(staging)
+            with _no_interrupts():
+                try:
+                    staging = Path(tempfile.mkdtemp(prefix=f".{site.name}-new-",
+                                                    dir=site.parent))
+                except OSError as exc:
+                    raise UnsafeOutput(f"cannot write into {site.parent}: "
+                                       f"{exc.strerror}") from None
+                staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
+            print(f"briefbook: building the site into {site_dir} ...", file=sys.stderr,
+                  flush=True)
+            command[command.index("--site-dir") + 1] = str(staging)
+            process = subprocess.Popen(command, cwd=root, env=env)
+            try:
+                code = process.wait()
+            except Interrupted as stop:
+                process.send_signal(stop.signum)
+                process.wait()
+                raise
+            if code != 0:
+                print(f"briefbook: build failed; {site_dir} was left as it was",
+                      file=sys.stderr)
+                return 1
+            (staging / SITE_MARKER).write_text(
+                "Written by 'briefbook build', which replaces this folder whole.\n",
+                encoding="utf-8")
+            with _no_interrupts():
+                _swap(staging, site)
+        finally:
+            _remove(staging)
     print(f"briefbook: site built in {site_dir}", file=sys.stderr)
     return 0
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM during a build; remembers which, to pass the same signal on."""
+
+    def __init__(self, signum: int = signal.SIGINT) -> None:
+        super().__init__()
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """Turn SIGINT and SIGTERM into ``Interrupted``, so `kill` (a CI runner cancelling a
+    job) cleans up exactly as Ctrl-C does instead of leaving the staging folder behind."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @contextlib.contextmanager

@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import os
 import signal
+import socket
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
@@ -84,51 +84,95 @@ def test_failed_build_leaves_previous_site(built_book: tuple[Path, Path]) -> Non
     assert not leftovers(site.parent, site)
 
 
+GATE_HOOK = """\
+# Test-only MkDocs hook: at the chosen moment of the build, tell the test and wait for the
+# signal, so the signal always lands mid-build, never after the build has finished.
+import os
+import socket
+
+
+def _gate(moment):
+    if os.environ.get("BRIEFBOOK_TEST_GATE_AT") != moment:
+        return
+    gate = socket.socket(socket.AF_UNIX)
+    gate.connect(os.environ["BRIEFBOOK_TEST_GATE"])
+    gate.sendall(b"ready")
+    gate.recv(1)  # interrupted by the signal; the test never sends anything
+
+
+def on_config(config):
+    _gate("config")
+
+
+def on_post_build(config):
+    _gate("post_build")
+"""
+
+MOMENTS = {"staging created": "config", "staging written": "post_build"}
+"""When the signal lands: once the staging folder exists (MkDocs has just read its
+configuration), or once MkDocs has written every page into it (just before the swap)."""
+
+
+def add_gate(root: Path) -> None:
+    (root / "gate_hook.py").write_text(GATE_HOOK, encoding="utf-8")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "hooks:\n  - gate_hook.py\n",
+                      encoding="utf-8")
+
+
 def interrupt(root: Path, site: Path, log: Path, *, moment: str, group: bool,
-              env: dict[str, str]) -> int:
-    """Start ``briefbook build``, send SIGINT at ``moment`` (as soon as the staging
-    directory appears, or once MkDocs has written pages into it) and return its exit
-    status.  ``group`` signals the whole process group, as Ctrl-C in a terminal does;
-    otherwise only the briefbook process."""
-    with log.open("wb") as output:
+              signum: int, env: dict[str, str]) -> int:
+    """Start ``briefbook build``, wait until MkDocs reaches ``moment`` (it says so over a
+    socket and then waits), send ``signum`` and return the exit status.  ``group`` signals
+    the whole process group, as Ctrl-C in a terminal does; otherwise only the briefbook
+    process, as `kill` or a CI runner cancelling a job does."""
+    gate_path = log.with_suffix(".sock")
+    env = {**env, "BRIEFBOOK_TEST_GATE": str(gate_path),
+           "BRIEFBOOK_TEST_GATE_AT": MOMENTS[moment]}
+    with socket.socket(socket.AF_UNIX) as gate, log.open("wb") as output:
+        gate.bind(str(gate_path))
+        gate.listen(1)
+        gate.settimeout(1)
         process = subprocess.Popen(
             briefbook_command("build", "--root", str(root), "--site-dir", str(site)),
             cwd=root, env=env, stdout=output, stderr=output, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and process.poll() is None:
-            staging = list(site.parent.glob(f".{site.name}-new-*"))
-            if staging and (moment == "staging created" or any(staging[0].rglob("*.html"))):
+        while True:  # the wait is on the build's own message; the timeout only notices a death
+            try:
+                connection, _ = gate.accept()
                 break
-            time.sleep(0.0005)
-        else:
-            process.kill()
-            process.wait()
-            pytest.fail(f"the build ended or stalled before the staging directory was "
-                        f"{moment}:\n{log.read_text(errors='replace')[-2000:]}")
-        if group:
-            os.killpg(process.pid, signal.SIGINT)
-        else:
-            process.send_signal(signal.SIGINT)
-        return process.wait(timeout=120)
+            except TimeoutError:
+                if process.poll() is not None:
+                    pytest.fail(f"the build ended (status {process.returncode}) before the "
+                                f"{moment!r} moment:\n{log.read_text(errors='replace')[-2000:]}")
+        with connection:
+            connection.settimeout(120)
+            assert connection.recv(5) == b"ready"
+            if group:
+                os.killpg(process.pid, signum)
+            else:
+                process.send_signal(signum)
+            return process.wait(timeout=120)
 
 
 INTERRUPTIONS = {
-    # (when, whole process group?, SOURCE_DATE_EPOCH set?)
-    "staging-created-process": ("staging created", False, True),
-    "staging-created-ctrl-c-make-site": ("staging created", True, False),
-    "staging-written-process": ("staging written", False, True),
-    "staging-written-ctrl-c-make-site": ("staging written", True, False),
+    # (when, whole process group?, which signal, SOURCE_DATE_EPOCH set?)
+    "staging-created-process": ("staging created", False, signal.SIGINT, True),
+    "staging-created-ctrl-c-make-site": ("staging created", True, signal.SIGINT, False),
+    "staging-written-process": ("staging written", False, signal.SIGINT, True),
+    "staging-written-ctrl-c-make-site": ("staging written", True, signal.SIGINT, False),
+    "staging-created-sigterm": ("staging created", False, signal.SIGTERM, True),
+    "staging-written-sigterm": ("staging written", False, signal.SIGTERM, False),
 }
 
 
-@pytest.mark.parametrize(("moment", "group", "fixed_epoch"), INTERRUPTIONS.values(),
+@pytest.mark.parametrize(("moment", "group", "signum", "fixed_epoch"), INTERRUPTIONS.values(),
                          ids=INTERRUPTIONS.keys())
 def test_interrupted_build_leaves_previous_site(built_book: tuple[Path, Path], tmp_path: Path,
-                                                moment: str, group: bool,
+                                                moment: str, group: bool, signum: int,
                                                 fixed_epoch: bool) -> None:
-    """SIGINT mid-build (to briefbook alone, or to its process group as Ctrl-C does) leaves
-    the previous site byte-identical (or, if the signal came after the swap, the complete new
-    one) and no staging directory.  Without SOURCE_DATE_EPOCH (how `make site` runs)
+    """SIGINT or SIGTERM mid-build (to briefbook alone, or to its process group as Ctrl-C
+    does) leaves the previous site byte-identical, no staging directory, and an exit status
+    that says the build was interrupted.  Without SOURCE_DATE_EPOCH (how `make site` runs)
     briefbook first asks git for the commit time, after creating the staging directory."""
     root, site = built_book
     before = snapshot(site)
@@ -136,24 +180,20 @@ def test_interrupted_build_leaves_previous_site(built_book: tuple[Path, Path], t
     event.write_text(event.read_text(encoding="utf-8").replace(
         "title: Rockets on Ain al-Asad", "title: Rockets on Ain al-Asad again"),
         encoding="utf-8")
-    reference = tmp_path / "reference" / "site"
-    build(root, reference)
-    after = snapshot(reference)
-    assert differences(before, after)
+    add_gate(root)
     env = build_env()
     if not fixed_epoch:
         env.pop("SOURCE_DATE_EPOCH")
-        after = before  # without the fixed epoch, only the old site is comparable
     for attempt in range(2):
         log = tmp_path / f"build-{attempt}.log"
-        status = interrupt(root, site, log, moment=moment, group=group, env=env)
-        now = snapshot(site)
-        where = f"attempt {attempt} (exit status {status})"
+        status = interrupt(root, site, log, moment=moment, group=group, signum=signum, env=env)
         output = log.read_text(errors="replace")[-2500:]
+        where = f"attempt {attempt} (exit status {status})"
+        assert status == 128 + signum, f"{where}: not reported as interrupted\n{output}"
         assert not leftovers(site.parent, site), (
             f"{where}: left behind {leftovers(site.parent, site)}\n{output}")
-        if now != after:
-            assert not differences(before, now), (
-                f"{where}: the site is neither the old nor the new one\n{output}")
-        if status == 0:
-            before = now  # the build finished before the signal: it is the new old site
+        assert not differences(before, snapshot(site)), (
+            f"{where}: the previous site changed\n{output}")
+    # Without the gate, the same book builds: the interruption, not the book, stopped it.
+    build(root, site)
+    assert differences(before, snapshot(site))

@@ -345,6 +345,8 @@ def test_canary_fires_on_injected_handler(browser: Browser,
 # --- hand-written pages ------------------------------------------------------------------
 
 HANDWRITTEN_TITLE = "&lt;/title&gt;&lt;script&gt;alert('title')&lt;/script&gt; <b>About</b>"
+HANDWRITTEN_DESCRIPTION = "\"><script>alert('description')</script><meta x=\""
+"""Material prints ``description`` into a ``<meta>`` attribute of the page's head."""
 
 
 @pytest.fixture(scope="session")
@@ -359,7 +361,9 @@ def handwritten_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     body = "\n\n".join(p.text for p in PAYLOADS
                         if not p.reject and p.id not in refused_by_mkdocs)
     (root / "docs" / "about.md").write_text(
-        f'---\ntitle: "{HANDWRITTEN_TITLE}"\n---\n{body}\n', encoding="utf-8")
+        f'---\ntitle: "{HANDWRITTEN_TITLE}"\n'
+        f"description: '{HANDWRITTEN_DESCRIPTION}'\n"
+        f"hide: [toc]\nsearch: {{boost: 2}}\n---\n{body}\n", encoding="utf-8")
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     config["nav"].append("about.md")
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
@@ -399,6 +403,8 @@ def test_handwritten_page_title_is_text(browser: Browser, handwritten_site: Site
         assert page.title().startswith(HANDWRITTEN_TITLE), page.title()
         nav = page.locator(".md-nav__link--active").first.inner_text()
         assert nav.strip() == HANDWRITTEN_TITLE
+        description = page.locator('meta[name="description"]').get_attribute("content")
+        assert description == HANDWRITTEN_DESCRIPTION
 
 
 # --- the second layer: Content-Security-Policy ------------------------------------------
@@ -414,8 +420,11 @@ def test_policy_alone_stops_injected_script(browser: Browser, clean_site: Site,
     text = page_file.read_text(encoding="utf-8")
     assert 'http-equiv="Content-Security-Policy"' in text
     injected = "<script>alert('inline')</script><img src=x onerror=alert('handler')>"
-    page_file.write_text(text.replace("</article>", injected + "</article>", 1),
-                         encoding="utf-8")
+    text = text.replace("</article>", injected + "</article>", 1)
+    # Outside the page's content too, where a front-matter field lands: the policy knows the
+    # theme's scripts from its templates, not from where a script sits.
+    text = text.replace("</head>", "<script>alert('head')</script></head>", 1)
+    page_file.write_text(text, encoding="utf-8")
     with serve(site.directory) as server, \
             watched_context(browser, server) as (context, watch):
         page = watch.attach(context.new_page())
