@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import importlib.resources
 from pathlib import Path
-
-import material
 
 from briefbook.csp import add_policy, policy, theme_scripts
 
-MATERIAL_TEMPLATES = Path(material.__file__).parent / "templates"
+MATERIAL_TEMPLATES = Path(str(importlib.resources.files("material") / "templates"))
 
 
 def _hash(body: str) -> str:
