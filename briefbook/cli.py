@@ -19,6 +19,7 @@ EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    from briefbook.engine import EngineError
     from briefbook.write import Interrupted, UnsafeOutput
 
     try:
@@ -29,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("briefbook: interrupted", file=sys.stderr)
         return 130
-    except (UsageError, UnsafeOutput) as exc:
+    except (UsageError, UnsafeOutput, EngineError) as exc:
         print(f"briefbook: error: {printable_path(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
@@ -80,10 +81,14 @@ def _parser() -> argparse.ArgumentParser:
     schema.set_defaults(run=_schema)
 
     render = commands.add_parser(
-        "render", help="write the generated pages as Markdown files",
-        description="Write every generated page (events, actors, sources, timeline...) as "
-        "Markdown into OUT_DIR, for MkDocs-compatible engines that run no plugins.")
-    render.add_argument("out_dir", type=Path, help="directory to write the pages into")
+        "render", help="write a buildable docs tree for engines that run no plugins",
+        description="Write a complete docs tree into OUT_DIR: every generated page (events, "
+        "actors, sources, timeline...) as Markdown, the book's hand-written pages and theme "
+        "overrides, and a mkdocs.yml without the briefbook plugin, for engines that run no "
+        "plugins (Zensical). OUT_DIR must be new, empty or an earlier render: a file "
+        "briefbook did not write is never overwritten, and pages of deleted records are "
+        "removed.")
+    render.add_argument("out_dir", type=Path, help="folder to write the tree into")
     render.add_argument("--root", type=Path, default=Path(), help="the book's root")
     render.set_defaults(run=_render)
 
@@ -168,9 +173,10 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from briefbook.engine import OWN_OUTPUT, render_tree
     from briefbook.pipeline import check
     from briefbook.render import Renderer, assets
-    from briefbook.write import write_pages
+    from briefbook.write import write_tree
 
     root = find_root(args.root)
     out_dir: Path = args.out_dir
@@ -181,11 +187,14 @@ def _render(args: argparse.Namespace) -> int:
     if checked.errors:
         return EXIT_CONTENT
     pages = [*Renderer(root, checked.index).render_all(), *assets(root)]
+    files = render_tree(root, pages)
     try:
-        written = write_pages(pages, out_dir)
+        written, removed = write_tree(files, out_dir, ignored=OWN_OUTPUT)
     except OSError as exc:
         raise UsageError(f"cannot write into {out_dir}: {exc.strerror}") from None
-    print(f"wrote {written} of {len(pages)} pages to {args.out_dir}", file=sys.stderr)
+    print(f"wrote {written} of {len(files)} files to {out_dir} ({len(pages)} generated pages"
+          f"{f', {removed} stale files removed' if removed else ''}); build it there with "
+          "any engine, e.g. 'zensical build' or 'mkdocs build'", file=sys.stderr)
     return EXIT_OK
 
 

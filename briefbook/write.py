@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import shutil
 import signal
@@ -192,3 +194,71 @@ def _swap(new: Path, site: Path) -> None:
     new.rename(site)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+RENDER_MANIFEST = ".briefbook-render.json"
+"""The files ``briefbook render`` wrote into a folder, with their hashes: the only files a
+later render may overwrite or delete."""
+
+
+def write_tree(files: dict[str, bytes], out_dir: Path,
+               ignored: Iterable[str] = ()) -> tuple[int, int]:
+    """Write ``files`` (folder-relative POSIX path to bytes) into ``out_dir``; return how many
+    were written and how many stale ones were removed.
+
+    A folder holding files this function did not write is refused (naming one), so pointing
+    it at the book's own docs/ can never overwrite an analyst's page.  A file it wrote before
+    and no longer writes (a deleted record's page) is removed, unless someone changed it.
+    Top-level ``ignored`` names (the engine's site folder and cache) are left alone."""
+    out = out_dir.resolve()
+    manifest_path = out / RENDER_MANIFEST
+    previous: dict[str, str] = {}
+    if manifest_path.is_file():
+        try:
+            loaded = json.loads(manifest_path.read_text(encoding="utf-8"))
+            previous = {str(k): str(v) for k, v in loaded["files"].items()}
+        except (OSError, ValueError, KeyError, AttributeError):
+            raise UnsafeOutput(f"{manifest_path} is damaged; delete the folder {out_dir} "
+                               "and render again") from None
+    if out.exists():
+        if not out.is_dir():
+            raise UnsafeOutput(f"{out_dir} is a file; give a folder to render into")
+        skip = {RENDER_MANIFEST, *ignored}
+        for path in sorted(out.rglob("*")):
+            rel = path.relative_to(out).as_posix()
+            if path.is_dir() or rel.split("/")[0] in skip:
+                continue
+            if rel not in previous or _digest(path.read_bytes()) != previous[rel]:
+                raise UnsafeOutput(
+                    f"{out_dir} holds a file briefbook did not write or that was changed since "
+                    f"('{rel}'); render into an empty or new folder")
+    written = 0
+    for rel in sorted(files):
+        target = (out / rel).resolve()
+        if not target.is_relative_to(out):  # paths are validated; this only guards bugs
+            raise ValueError(f"path escapes the output folder: {rel}")
+        data = files[rel]
+        if target.is_file() and target.read_bytes() == data:
+            continue  # unchanged files keep their timestamps, for `serve --dirty`
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        written += 1
+    stale = sorted(set(previous) - set(files))
+    for rel in stale:
+        (out / rel).unlink(missing_ok=True)
+    for rel in stale:  # folders emptied by the removals go too
+        for parent in (out / rel).parents:
+            if parent == out or any(parent.iterdir()):
+                break
+            parent.rmdir()
+    manifest = {"written by": "briefbook render",
+                "files": {rel: _digest(files[rel]) for rel in sorted(files)}}
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
+    return written, len(stale)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -195,25 +195,61 @@ def test_render_command_writes_the_plugins_pages(minimal_book: Path, tmp_path: P
     from_plugin = {f.src_uri: f.content_string for f in files if f.generated_by}
     out = tmp_path / "rendered"
     assert main(["render", str(out), "--root", str(minimal_book)]) == 0
-    from_command = {p.relative_to(out).as_posix(): p.read_text(encoding="utf-8")
-                    for p in out.rglob("*") if p.is_file()}
-    assert from_plugin == from_command
+    from_command = {p.relative_to(out / "docs").as_posix(): p.read_text(encoding="utf-8")
+                    for p in (out / "docs").rglob("*") if p.is_file()}
+    assert {path: from_command.get(path) for path in from_plugin} == from_plugin
     assert len([p for p in from_plugin if p.endswith(".md")]) > 15
     assert "assets/briefbook/briefbook.css" in from_command
+    assert from_command["index.md"] == (minimal_book / "docs/index.md").read_text()
 
 
-def test_rendered_pages_build_with_plain_mkdocs(minimal_book: Path, tmp_path: Path) -> None:
-    """Another engine's path: generated Markdown plus hand-written docs, no plugin."""
-    docs = tmp_path / "plain" / "docs"
-    assert main(["render", str(docs), "--root", str(minimal_book)]) == 0
-    (docs / "index.md").write_text((minimal_book / "docs/index.md").read_text())
-    config = (minimal_book / "mkdocs.yml").read_text().replace("  - briefbook\n", "")
-    (tmp_path / "plain" / "mkdocs.yml").write_text(config)
+def test_rendered_tree_builds_with_plain_mkdocs(minimal_book: Path, tmp_path: Path) -> None:
+    """Another engine's path: the rendered tree holds everything, configuration included."""
+    out = tmp_path / "plain"
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 0
+    import yaml
+
+    config = yaml.safe_load((out / "mkdocs.yml").read_text())
+    assert config["plugins"] == ["search"] and config["docs_dir"] == "docs"
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict"],
-                            cwd=tmp_path / "plain", capture_output=True, text=True,
+                            cwd=out, capture_output=True, text=True,
                             timeout=300, env={"NO_MKDOCS_2_WARNING": "1", "PATH": ""})
     assert_clean_build(result)
-    assert (tmp_path / "plain/site/events/2021-03-03-ain-al-asad-rockets/index.html").is_file()
+    assert (out / "site/events/2021-03-03-ain-al-asad-rockets/index.html").is_file()
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 0  # the site stays
+    assert (out / "site/events/2021-03-03-ain-al-asad-rockets/index.html").is_file()
+
+
+def test_render_never_overwrites_a_file_it_did_not_write(minimal_book: Path,
+                                                          tmp_path: Path) -> None:
+    out = tmp_path / "mixed"
+    (out / "docs" / "events").mkdir(parents=True)
+    mine = out / "docs" / "events" / "index.md"
+    mine.write_bytes(b"# An analyst's own page\n\nnot to be lost\n")
+    before = mine.read_bytes()
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 2
+    assert mine.read_bytes() == before
+    assert sorted(p.name for p in out.rglob("*") if p.is_file()) == ["index.md"]
+    docs = minimal_book / "docs"
+    snapshot = {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()}
+    assert main(["render", str(docs), "--root", str(minimal_book)]) == 2
+    assert {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()} == snapshot
+
+
+def test_render_again_removes_pages_of_deleted_records(minimal_book: Path,
+                                                       tmp_path: Path) -> None:
+    out = tmp_path / "again"
+    events = minimal_book / "events" / "2021"
+    extra = events / "2021-03-03-ain-al-asad-again.yaml"
+    extra.write_text((events / "2021-03-03-ain-al-asad-rockets.yaml").read_text()
+                     .replace("title: Rockets on Ain al-Asad", "title: Rockets again"))
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 0
+    page = out / "docs" / "events" / "2021-03-03-ain-al-asad-again.md"
+    assert page.is_file()
+    extra.unlink()
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 0
+    assert not page.exists()
+    assert (out / "docs" / "events" / "index.md").is_file()
 
 
 def test_shipped_book_builds_with_zero_warnings(shipped_site: Path) -> None:

@@ -1,0 +1,88 @@
+"""What an engine that runs no briefbook plugin needs to build a book: one folder holding the
+generated pages, the book's hand-written pages and assets, its theme overrides and an engine
+configuration without the plugin (``briefbook render``)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from briefbook.render import Page
+
+CONFIG_NAME = "mkdocs.yml"
+DOCS = "docs"
+THEME = "theme"
+SITE = "site"
+OWN_OUTPUT = (SITE, ".cache")
+"""What the engine itself writes into the tree (the site, Zensical's cache): a later render
+leaves it alone."""
+
+
+class EngineError(Exception):
+    """A book configuration that cannot be carried over: the message says why."""
+
+
+def book_config(root: Path) -> dict[str, Any]:
+    """The book's ``mkdocs.yml`` as plain data."""
+    path = root / CONFIG_NAME
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except yaml.YAMLError as exc:
+        # MkDocs reads its configuration with tags that run code (!!python/name, !ENV);
+        # render copies only plain data.
+        raise EngineError(f"{CONFIG_NAME} cannot be carried over: {exc}".splitlines()[0]
+                          ) from None
+    if not isinstance(config, dict):
+        raise EngineError(f"{CONFIG_NAME} is not a mapping of settings")
+    return config
+
+
+def engine_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The book's configuration for a plugin-less build: the briefbook plugin and hooks
+    dropped, the docs and theme folders pointing into the rendered tree."""
+    config = dict(config)
+    plugins = config.get("plugins", ["search"])
+    if isinstance(plugins, dict):
+        plugins = [{name: options} for name, options in plugins.items()]
+    config["plugins"] = [p for p in plugins
+                         if p != "briefbook" and not (isinstance(p, dict) and "briefbook" in p)]
+    config.pop("hooks", None)  # code, with paths relative to the book: not carried over
+    config["docs_dir"] = DOCS
+    config["site_dir"] = SITE
+    theme = config.get("theme")
+    if isinstance(theme, dict) and theme.get("custom_dir"):
+        config["theme"] = {**theme, "custom_dir": THEME}
+    return config
+
+
+def render_tree(root: Path, pages: list[Page]) -> dict[str, bytes]:
+    """Every file of the rendered tree, by its path in the tree."""
+    config = book_config(root)
+    theme = config.get("theme")
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
+    files = _copy(root / str(config.get("docs_dir", "docs")), DOCS)
+    if custom_dir:
+        files.update(_copy(root / str(custom_dir), THEME))
+    for page in pages:  # a record's own docs/ file is replaced by its page
+        files[f"{DOCS}/{page.path}"] = page.text.encode("utf-8")
+    files[CONFIG_NAME] = yaml.safe_dump(engine_config(config), sort_keys=False,
+                                        allow_unicode=True).encode("utf-8")
+    return files
+
+
+def _copy(folder: Path, prefix: str) -> dict[str, bytes]:
+    # The check stage has already refused what may not be published (names, links, types).
+    found: dict[str, bytes] = {}
+    if not folder.is_dir():
+        return found
+    for current, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(current) / name
+            found[f"{prefix}/{path.relative_to(folder).as_posix()}"] = path.read_bytes()
+    return found
