@@ -10,6 +10,7 @@ canary and console-error listener; negative controls prove both detectors fire).
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -362,7 +363,7 @@ def handwritten_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
                         if not p.reject and p.id not in refused_by_mkdocs)
     (root / "docs" / "about.md").write_text(
         f'---\ntitle: "{HANDWRITTEN_TITLE}"\n'
-        f"description: '{HANDWRITTEN_DESCRIPTION}'\n"
+        f"description: {json.dumps(HANDWRITTEN_DESCRIPTION)}\n"
         f"hide: [toc]\nsearch: {{boost: 2}}\n---\n{body}\n", encoding="utf-8")
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     config["nav"].append("about.md")
