@@ -47,7 +47,7 @@ $(NODE_STAMP): package.json package-lock.json
 lock:  ## re-resolve the pinned versions after changing pyproject.toml
 	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
 	.lock-venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
-	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v '^-e' > constraints.txt
+	.lock-venv/bin/python -m pip freeze --exclude-editable | grep -v -e "^-e" -e "^#" > constraints.txt
 	rm -rf .lock-venv
 
 clean:
