@@ -28,7 +28,14 @@ from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.load import Layout, ReadCache
 from briefbook.pipeline import check
-from briefbook.render import Page, Renderer, Templates, assets, sanitize_page
+from briefbook.render import (
+    Page,
+    Renderer,
+    Templates,
+    assets,
+    rewrite_md_links,
+    sanitize_page,
+)
 from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
@@ -200,6 +207,13 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             # Hand-written pages are contributor content too, and MkDocs passes raw HTML
             # and javascript: links through; generated pages are escaped when rendered.
             return sanitize_page(content)
+
+        def resolve(path: str) -> str | None:
+            target = files.get_file_from_path(
+                posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), path)))
+            return None if target is None else target.url_relative_to(page.file)
+
+        content = rewrite_md_links(content, resolve)
         unsearched = self._unsearched.get(page.file.src_uri)
         return exclude_from_search(content, unsearched) if unsearched else content
 

@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import importlib.resources
 import itertools
-import posixpath
 import re
 import string
 import urllib.parse
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -232,13 +231,6 @@ class Renderer:
             return record_id
         return str(getattr(record, "name", None) or getattr(record, "title", record_id))
 
-    def page_url(self, page_path: str) -> str:
-        stem = page_path.removesuffix(".md")
-        if stem == "index" or stem.endswith("/index"):
-            stem = stem.removesuffix("index")
-            return stem
-        return f"{stem}/" if self.directory_urls else f"{stem}.html"
-
     def archive_html(self, source: model.Source) -> str:
         """The archived text, escaped, with cited passages marked and anchored and
         boilerplate de-emphasised."""
@@ -284,12 +276,11 @@ class _PageHelpers:
         return f"{rel}#{anchor}" if anchor else rel
 
     def url(self, kind: str, record_id: str) -> str:
-        """A URL for raw HTML, which MkDocs does not rewrite."""
-        here = self.renderer.page_url(self.page_path)
-        base = here.rstrip("/") if here.endswith("/") or not here else posixpath.dirname(here)
-        there = self.renderer.page_url(record_page(kind, record_id))
-        rel = relative(there.rstrip("/") or ".", base + "/" if base else "")
-        return f"{rel}/" if there.endswith("/") else rel
+        """A link target for raw HTML.  It is the same ``.md`` path as a Markdown link, so
+        every engine resolves it as it resolves Markdown links: Zensical rewrites ``.md``
+        hrefs in raw HTML itself, and the plugin does it for MkDocs, which leaves raw HTML
+        alone (``rewrite_md_links``)."""
+        return self.link(kind, record_id)
 
     def quote_link(self, citation: model.Citation) -> str:
         anchor = self.renderer.index.citation_anchor.get(id(citation), "")
@@ -311,6 +302,20 @@ class _PageHelpers:
         source = REFERENCE.sub(resolve, prose.text)
         clean = self.renderer.templates.prose_to_html(source)
         return f'<div class="bb-prose">\n{clean}\n</div>'
+
+
+_MD_HREF = re.compile(r'href="(?P<path>[^"#:?]+\.md)(?P<fragment>#[^"]*)?"')
+
+
+def rewrite_md_links(html: str, resolve: Callable[[str], str | None]) -> str:
+    """Turn ``href="x.md#f"`` in ``html`` into the URL ``resolve`` gives for the docs path
+    ``x.md`` (relative to the page); an unknown target is left for link checking to find."""
+
+    def rewrite(m: re.Match[str]) -> str:
+        url = resolve(m["path"])
+        return m.group(0) if url is None else f'href="{url}{m["fragment"] or ""}"'
+
+    return _MD_HREF.sub(rewrite, html)
 
 
 def relative(target: str, page_path: str) -> str:
