@@ -19,20 +19,20 @@ check: $(STAMP)  ## validate the content only
 	$(BIN)/briefbook check --strict
 
 test: $(STAMP) $(NODE_STAMP)  ## every test: lint, types, unit, site, browser
-	$(BIN)/ruff check briefbook scripts tests
+	$(BIN)/ruff check briefbook benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/briefbook schema --check -o schema/event.schema.json
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check briefbook scripts tests
+	$(BIN)/ruff check briefbook benchmarks tests
 	$(BIN)/mypy
 
 schema: $(STAMP)  ## regenerate the JSON Schema for event files
 	$(BIN)/briefbook schema -o schema/event.schema.json
 
 bench: $(STAMP)  ## benchmark a synthetic book (N=1000 by default)
-	$(BIN)/python scripts/bench.py --events $(or $(N),1000)
+	$(BIN)/python -m benchmarks --events $(or $(N),1000)
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

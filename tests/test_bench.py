@@ -15,6 +15,9 @@ from typing import Any
 
 import pytest
 
+from benchmarks.synthesis import Synthesiser
+from briefbook.pipeline import check
+
 REPO = Path(__file__).resolve().parent.parent
 EVENTS = 200
 
@@ -42,13 +45,36 @@ def positive(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool) and value > 0
 
 
+def test_the_command_explains_itself() -> None:
+    shown = subprocess.run([sys.executable, "-m", "benchmarks", "--help"], cwd=REPO,
+                           capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0, shown.stderr
+    for option in ("--events", "--out", "--keep", "--skip-serve", "--seed", "--profile"):
+        assert option in shown.stdout
+    assert "--worker" not in shown.stdout  # internal
+    missing = subprocess.run([sys.executable, "-m", "benchmarks"], cwd=REPO,
+                             capture_output=True, text=True, timeout=60)
+    assert missing.returncode == 2
+    assert "--events is required" in missing.stderr
+
+
+def test_the_synthetic_book_is_valid_and_the_same_for_the_same_seed(tmp_path: Path) -> None:
+    first = Synthesiser(20, seed=3).write(tmp_path / "first").root
+    again = Synthesiser(20, seed=3).write(tmp_path / "again").root
+    files = sorted(p.relative_to(first) for p in first.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    assert all((first / f).read_bytes() == (again / f).read_bytes() for f in files)
+    assert len(list((first / "events").rglob("*.yaml"))) == 20
+    assert check(first).diagnostics == []
+
+
 @pytest.mark.slow
 def test_benchmark_runs_every_phase_on_a_valid_book(tmp_path: Path) -> None:
     out = tmp_path / "results.json"
     work = tmp_path / "work"
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     result = subprocess.run(
-        [sys.executable, str(REPO / "scripts" / "bench.py"), "--events", str(EVENTS),
+        [sys.executable, "-m", "benchmarks", "--events", str(EVENTS),
          "--out", str(out), "--keep", str(work), "--serve-timeout", "300"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900,
     )
@@ -64,6 +90,12 @@ def test_benchmark_runs_every_phase_on_a_valid_book(tmp_path: Path) -> None:
         assert positive(numbers["seconds"]), phase
         assert positive(numbers["peak_mib"]), phase
         assert numbers["cpu_s"] is None or positive(numbers["cpu_s"]), phase
+    # The in-process stages were timed through the pipeline's observer, each on its own.
+    for phase, stages in (("a_load_validate", ("load_s", "validate_s")),
+                          ("b_index_render", ("index_s", "render_s"))):
+        numbers = data["phases"][phase]
+        assert all(positive(numbers[stage]) for stage in stages), numbers
+        assert numbers["seconds"] == pytest.approx(sum(numbers[stage] for stage in stages))
 
     assert data["meta"]["events"] == EVENTS
     assert data["book"]["events"] == EVENTS
