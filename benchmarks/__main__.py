@@ -9,7 +9,6 @@ import hashlib
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ from benchmarks.phases import (
 )
 from benchmarks.report import report, write_json
 from benchmarks.serve import serve_phase
-from benchmarks.synthesis import MKDOCS_YML, Book, Synthesiser
+from benchmarks.synthesis import Book, Synthesiser
 
 
 def git_state() -> dict[str, Any]:
@@ -165,18 +164,11 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
 
     progress("(d) baseline: briefbook render, then plain mkdocs build")
     baseline = work / "baseline"
-    shutil.copytree(book.root / "docs", baseline / "docs")
-    render = run("d-briefbook-render", [*briefbook_command(), "render",
-                                        str(baseline / "docs"), "--root", str(book.root)],
+    # `briefbook render` writes the whole tree a plain engine builds: the generated pages, the
+    # hand-written pages, the stylesheet and script, and mkdocs.yml without the plugin.
+    render = run("d-briefbook-render", [*briefbook_command(), "render", str(baseline),
+                                        "--root", str(book.root)],
                  book.root, logs, timeout)
-    from briefbook.render import default_templates
-
-    # `briefbook render` writes the pages only; the stylesheet and script they use are copied
-    # here, so the baseline site serves the same files as the plugin's.
-    shutil.copytree(default_templates() / "assets", baseline / "docs" / "assets" / "briefbook",
-                    dirs_exist_ok=True)
-    config = MKDOCS_YML.format(n=args.events).replace("  - briefbook\n", "")
-    (baseline / "mkdocs.yml").write_text(config, encoding="utf-8")
     base_site = work / "site-baseline"
     plain = run("d-mkdocs-build-baseline", [python, "-m", "mkdocs", "build", "--strict", "-f",
                                             str(baseline / "mkdocs.yml"), "-d", str(base_site)],
