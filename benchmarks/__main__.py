@@ -167,7 +167,7 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     # `briefbook render` writes the whole tree a plain engine builds: the generated pages, the
     # hand-written pages, the stylesheet and script, and mkdocs.yml without the plugin.
     render = run("d-briefbook-render", [*briefbook_command(), "render", str(baseline),
-                                        "--root", str(book.root)],
+                                        "--engine", "mkdocs", "--root", str(book.root)],
                  book.root, logs, timeout)
     base_site = work / "site-baseline"
     plain = run("d-mkdocs-build-baseline", [python, "-m", "mkdocs", "build", "--strict", "-f",

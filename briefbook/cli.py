@@ -12,6 +12,7 @@ from pathlib import Path
 
 from briefbook import __version__
 from briefbook.diagnostics import Diagnostic, internal_error, printable_path
+from briefbook.engine import ENGINES
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
@@ -20,6 +21,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     from briefbook.engine import EngineError
+    from briefbook.finish import FinishError
     from briefbook.write import Interrupted, UnsafeOutput
 
     try:
@@ -30,7 +32,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("briefbook: interrupted", file=sys.stderr)
         return 130
-    except (UsageError, UnsafeOutput, EngineError) as exc:
+    except (UsageError, UnsafeOutput, EngineError, FinishError) as exc:
         print(f"briefbook: error: {printable_path(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
@@ -89,6 +91,9 @@ def _parser() -> argparse.ArgumentParser:
         "briefbook did not write is never overwritten, and pages of deleted records are "
         "removed.")
     render.add_argument("out_dir", type=Path, help="folder to write the tree into")
+    render.add_argument("--engine", choices=("zensical", "mkdocs"), default="zensical",
+                        help="the engine the tree is for (default: zensical); for mkdocs "
+                        "the book's theme overrides are kept")
     render.add_argument("--root", type=Path, default=Path(), help="the book's root")
     render.set_defaults(run=_render)
 
@@ -99,7 +104,25 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("--root", type=Path, default=Path(), help="the book's root")
     build.add_argument("--site-dir", type=Path, default=Path("site"),
                        help="where the site goes (default: site)")
+    build.add_argument("--engine", choices=ENGINES, default="mkdocs",
+                       help="mkdocs (default) and properdocs run the briefbook plugin; "
+                       "zensical builds the tree 'render' writes, then 'finish' adds the "
+                       "protections the plugin would")
     build.set_defaults(run=_build)
+
+    finish = commands.add_parser(
+        "finish", help="add the plugin's protections to a site another engine built",
+        description="Finish a site built by an engine that runs no briefbook plugin (from "
+        "the tree 'briefbook render' wrote): add the Content-Security-Policy to every page, "
+        "sanitise the hand-written pages, and check every link and anchor. Exit status: 0 "
+        "clean, 1 broken links, 2 usage error.")
+    finish.add_argument("site_dir", type=Path, help="the built site, finished in place")
+    finish.add_argument("--engine", choices=("zensical", "mkdocs"), default="zensical",
+                        help="the engine that built it, whose theme's scripts are allowed")
+    finish.add_argument("--theme-dir", type=Path, action="append", default=[],
+                        help="a folder of theme overrides whose inline scripts are the "
+                        "theme's own too (repeatable)")
+    finish.set_defaults(run=_finish)
     return parser
 
 
@@ -187,7 +210,7 @@ def _render(args: argparse.Namespace) -> int:
     if checked.errors:
         return EXIT_CONTENT
     pages = [*Renderer(root, checked.index).render_all(), *assets(root)]
-    files = render_tree(root, pages)
+    files = render_tree(root, pages, engine=args.engine)
     try:
         written, removed = write_tree(files, out_dir, ignored=OWN_OUTPUT)
     except OSError as exc:
@@ -199,10 +222,71 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from briefbook.write import build_site
+    from briefbook.write import build_site, mkdocs_builder
 
     root = find_root(args.root)
-    return build_site(root, args.site_dir)
+    if args.engine != "zensical":
+        return build_site(root, args.site_dir, mkdocs_builder(args.engine))
+    return _build_with_zensical(root, args.site_dir)
+
+
+def _build_with_zensical(root: Path, site_dir: Path) -> int:
+    import shutil
+    import tempfile
+
+    from briefbook.engine import OWN_OUTPUT, package_templates, render_tree
+    from briefbook.finish import FinishError, finish_site
+    from briefbook.pipeline import check
+    from briefbook.render import Renderer, assets
+    from briefbook.write import BuildFailed, build_site, write_tree
+
+    theme_dirs = [package_templates("zensical")]
+    checked = check(root)
+    report(checked.diagnostics)
+    if checked.errors:
+        print(f"briefbook: {len(checked.errors)} content error(s); the site was not built",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    pages = [*Renderer(root, checked.index).render_all(), *assets(root)]
+    with tempfile.TemporaryDirectory(prefix="briefbook-tree-") as tree:
+
+        def builder(staging: Path) -> list[str]:
+            # Zensical writes only inside its project folder: the site is moved into the
+            # staging folder once built.
+            files = render_tree(root, pages, engine="zensical")
+            write_tree(files, Path(tree), ignored=OWN_OUTPUT)
+            return [sys.executable, "-m", "zensical", "build", "--strict",
+                    "-f", str(Path(tree) / "mkdocs.yml")]
+
+        def finisher(staging: Path) -> None:
+            shutil.copytree(Path(tree) / "site", staging, dirs_exist_ok=True)
+            try:
+                finished = finish_site(staging, theme_dirs)
+            except FinishError as exc:
+                raise BuildFailed(str(exc)) from None
+            if finished.broken:
+                raise BuildFailed(f"{len(finished.broken)} broken link(s), such as "
+                                  f"{finished.broken[0]}")
+
+        return build_site(root, site_dir, builder, finisher)
+
+
+def _finish(args: argparse.Namespace) -> int:
+    from briefbook.engine import package_templates
+    from briefbook.finish import finish_site
+
+    site: Path = args.site_dir
+    if not site.is_dir():
+        raise UsageError(f"no such site folder: {site}")
+    theme_dirs = [package_templates("zensical" if args.engine == "zensical" else "material"),
+                  *args.theme_dir]
+    finished = finish_site(site, theme_dirs)
+    for broken in finished.broken:
+        print(f"{printable_path(broken.split(': ', 1)[0])}: error: broken link "
+              f"'{printable_path(broken.split(': ', 1)[1])}'")
+    print(f"finished {finished.pages} pages ({finished.changed} changed): "
+          f"{_plural(len(finished.broken), 'broken link')}", file=sys.stderr)
+    return EXIT_CONTENT if finished.broken else EXIT_OK
 
 
 if __name__ == "__main__":

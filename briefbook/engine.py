@@ -4,13 +4,15 @@ configuration without the plugin (``briefbook render``)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from briefbook.render import Page
+from briefbook.finish import fence
+from briefbook.render import Page, escape_meta
 
 CONFIG_NAME = "mkdocs.yml"
 DOCS = "docs"
@@ -40,9 +42,26 @@ def book_config(root: Path) -> dict[str, Any]:
     return config
 
 
-def engine_config(config: dict[str, Any]) -> dict[str, Any]:
+ENGINES = ("mkdocs", "properdocs", "zensical")
+"""MkDocs and ProperDocs (a MkDocs 1.x fork) run the briefbook plugin; Zensical runs no
+third-party plugin, so it builds the tree ``render`` writes and ``finish`` completes it."""
+
+
+def package_templates(package: str) -> Path:
+    """The templates folder an installed engine or theme ships."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise EngineError(f"{package} is not installed; install the version the book pins "
+                          "(see the README's Dependencies)")
+    return Path(next(iter(spec.submodule_search_locations))) / "templates"
+
+
+def engine_config(config: dict[str, Any], engine: str = "zensical",
+                  site_dir: str = SITE) -> dict[str, Any]:
     """The book's configuration for a plugin-less build: the briefbook plugin and hooks
-    dropped, the docs and theme folders pointing into the rendered tree."""
+    dropped, the docs and theme folders pointing into the rendered tree.  For Zensical the
+    theme overrides are left out (they copy partials of Material for MkDocs, which break
+    Zensical's header), and so is the repository link."""
     config = dict(config)
     plugins = config.get("plugins", ["search"])
     if isinstance(plugins, dict):
@@ -51,26 +70,58 @@ def engine_config(config: dict[str, Any]) -> dict[str, Any]:
                          if p != "briefbook" and not (isinstance(p, dict) and "briefbook" in p)]
     config.pop("hooks", None)  # code, with paths relative to the book: not carried over
     config["docs_dir"] = DOCS
-    config["site_dir"] = SITE
+    config["site_dir"] = site_dir
     theme = config.get("theme")
     if isinstance(theme, dict) and theme.get("custom_dir"):
         config["theme"] = {**theme, "custom_dir": THEME}
+        if engine == "zensical":
+            del config["theme"]["custom_dir"]
+    if engine == "zensical":
+        # Zensical's header fetches the repository's facts from api.github.com in every
+        # reader's browser (the overrides remove that widget under MkDocs), and its edit
+        # links would open docs/ files that generated pages do not have.
+        for key in ("repo_url", "repo_name", "edit_uri"):
+            config.pop(key, None)
     return config
 
 
-def render_tree(root: Path, pages: list[Page]) -> dict[str, bytes]:
+def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
+                site_dir: str = SITE) -> dict[str, bytes]:
     """Every file of the rendered tree, by its path in the tree."""
     config = book_config(root)
     theme = config.get("theme")
-    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
-    files = _copy(root / str(config.get("docs_dir", "docs")), DOCS)
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) and engine != "zensical" \
+        else None
+    files = {path: _fenced(path, data) if path.endswith(".md") else data
+             for path, data in _copy(root / str(config.get("docs_dir", "docs")), DOCS).items()}
     if custom_dir:
         files.update(_copy(root / str(custom_dir), THEME))
     for page in pages:  # a record's own docs/ file is replaced by its page
         files[f"{DOCS}/{page.path}"] = page.text.encode("utf-8")
-    files[CONFIG_NAME] = yaml.safe_dump(engine_config(config), sort_keys=False,
+    files[CONFIG_NAME] = yaml.safe_dump(engine_config(config, engine, site_dir),
+                                        sort_keys=False,
                                         allow_unicode=True).encode("utf-8")
     return files
+
+
+def _fenced(path: str, data: bytes) -> bytes:
+    """A hand-written page made safe for an engine that runs no plugin: its front-matter
+    values HTML-escaped (Zensical prints them raw, a description into an attribute) and its
+    body fenced, for ``briefbook finish`` to sanitise once the engine has rendered it."""
+    text = data.decode("utf-8")
+    meta: object = {}
+    if text.startswith("---\n"):
+        end = text.find("\n---\n", 3)
+        if end >= 0:
+            # The check stage read this front matter with the located reader first, which
+            # refuses aliases, tags and deep nesting, so plain safe_load cannot explode.
+            meta = yaml.safe_load(text[4:end]) or {}
+            text = text[end + 5:]
+    head = ""
+    if isinstance(meta, dict) and meta:
+        head = "---\n" + yaml.safe_dump(escape_meta(meta), sort_keys=False,
+                                         allow_unicode=True) + "---\n"
+    return (head + fence(text)).encode("utf-8")
 
 
 def _copy(folder: Path, prefix: str) -> dict[str, bytes]:

@@ -33,6 +33,7 @@ from briefbook.render import (
     Renderer,
     Templates,
     assets,
+    escape_meta,
     rewrite_md_links,
     sanitize_page,
 )
@@ -58,20 +59,6 @@ def exclude_from_search(content: str, headings: frozenset[str]) -> str:
         return f"<h{m.group(1)} {m.group(2)} data-search-exclude>{m.group(3)}</h{m.group(1)}>"
 
     return _HEADING.sub(mark, content)
-
-
-def escape_meta(value: object, depth: int = 0) -> object:
-    """``value`` with every string in it HTML-escaped (attribute-safe), lists and mappings
-    walked; the check stage has already bounded the nesting of hand-written front matter."""
-    if isinstance(value, str):
-        return html.escape(value, quote=True)
-    if depth > 32:
-        raise PluginError("briefbook: front matter nested too deeply")
-    if isinstance(value, list):
-        return [escape_meta(item, depth + 1) for item in value]
-    if isinstance(value, dict):
-        return {key: escape_meta(item, depth + 1) for key, item in value.items()}
-    return value
 
 
 class BriefbookConfig(base.Config):

@@ -12,6 +12,7 @@ a template inserts goes through one of two doors:
 
 from __future__ import annotations
 
+import html
 import importlib.resources
 import itertools
 import re
@@ -94,6 +95,24 @@ def sanitize_page(html: str) -> str:
                       attribute_filter=_same_site_images,
                       url_schemes={"http", "https", "mailto"}, link_rel=None)
     return INVISIBLE.sub("", clean)
+
+
+MAX_META_DEPTH = 32
+
+
+def escape_meta(value: object, depth: int = 0) -> object:
+    """``value`` with every string in it HTML-escaped (safe in text and in attributes),
+    lists and mappings walked: themes print front-matter fields raw (a description into an
+    attribute, icons, subtitles), and some engines print the title raw too."""
+    if isinstance(value, str):
+        return html.escape(value, quote=True)
+    if depth > MAX_META_DEPTH:  # the check stage bounds nesting; this only guards bugs
+        raise ValueError("front matter nested too deeply")
+    if isinstance(value, list):
+        return [escape_meta(item, depth + 1) for item in value]
+    if isinstance(value, dict):
+        return {key: escape_meta(item, depth + 1) for key, item in value.items()}
+    return value
 
 
 SECTIONS = {

@@ -11,7 +11,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from briefbook.render import Page
@@ -53,6 +53,10 @@ SITE_MARKER = ".briefbook-site"
 not write, and replacing it could destroy them."""
 
 
+class BuildFailed(Exception):
+    """The engine's output is not a site to publish; the message says why."""
+
+
 class UnsafeOutput(Exception):
     """An output folder that must not be written: the message says why, in one line."""
 
@@ -80,10 +84,22 @@ def check_site_dir(root: Path, site: Path, sources: Iterable[str]) -> None:
                 f"'{other.name}'); choose an empty or new folder, or delete this one first")
 
 
-def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = (),
+Builder = Callable[[Path], list[str]]
+"""The command that builds the site into the given (staging) folder."""
+
+
+def mkdocs_builder(module: str = "mkdocs") -> Builder:
+    """``mkdocs build`` (or a fork's, such as ``properdocs``), which runs the plugin."""
+    return lambda staging: [sys.executable, "-m", module, "build", "--strict",
+                            "--site-dir", str(staging)]
+
+
+def build_site(root: Path, site_dir: Path, builder: Builder | None = None,
+               finish: Callable[[Path], None] | None = None,
                sources: Iterable[str] = ("events", "seeds", "docs")) -> int:
-    """Build with MkDocs into a fresh directory beside ``site_dir`` and swap it into place;
-    on any failure or interruption (Ctrl-C or SIGTERM) the previous site is left as it was."""
+    """Build into a fresh directory beside ``site_dir`` (then ``finish`` it) and swap it
+    into place; on any failure or interruption (Ctrl-C or SIGTERM) the previous site is
+    left as it was.  ``finish`` fails the build by raising ``BuildFailed``."""
     site = (root / site_dir).resolve() if not site_dir.is_absolute() else site_dir
     check_site_dir(root, site, sources)
     try:
@@ -96,8 +112,7 @@ def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = (),
     epoch = env.get("SOURCE_DATE_EPOCH") or source_date_epoch(root)
     if epoch:
         env["SOURCE_DATE_EPOCH"] = epoch
-    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", "",
-               *extra_args]
+    builder = builder or mkdocs_builder()
     staging: Path | None = None
     with _terminate_as_interrupt():
         try:
@@ -111,15 +126,21 @@ def build_site(root: Path, site_dir: Path, extra_args: Iterable[str] = (),
                 staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
             print(f"briefbook: building the site into {site_dir} ...", file=sys.stderr,
                   flush=True)
-            command[command.index("--site-dir") + 1] = str(staging)
-            process = subprocess.Popen(command, cwd=root, env=env)
+            process = subprocess.Popen(builder(staging), cwd=root, env=env)
             try:
                 code = process.wait()
             except Interrupted as stop:
                 process.send_signal(stop.signum)
                 process.wait()
                 raise
-            if code != 0:
+            try:
+                if code != 0:
+                    raise BuildFailed("")
+                if finish is not None:
+                    finish(staging)
+            except BuildFailed as failure:
+                if str(failure):
+                    print(f"briefbook: {failure}", file=sys.stderr)
                 print(f"briefbook: build failed; {site_dir} was left as it was",
                       file=sys.stderr)
                 return 1
