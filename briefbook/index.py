@@ -201,6 +201,11 @@ class _Checker:
         index = self.index
         book = index.book
         self.estimative = _estimative_table(book.notes)
+        tables = [note for note in book.notes if note.estimative_language]
+        for extra in tables[1:]:
+            self.warn(extra.estimative_at or Location(extra.path),
+                      "a second estimative-language table is ignored",
+                      f"keep one 'estimative_language' table, in {tables[0].path}")
         noted: tuple[model.Event | model.Source | model.Actor | model.Place, ...] = (
             *book.events, *book.sources, *book.actors, *book.places)
         for record in noted:

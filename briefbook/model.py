@@ -305,6 +305,8 @@ class Note:
     body: Prose | None = None
     estimative_language: tuple[tuple[str, str], ...] = ()
     """Phrase of estimative language to the confidence level it expresses."""
+    estimative_at: Location | None = None
+    """Where the table is written."""
     editor_notes: tuple[EditorNote, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
