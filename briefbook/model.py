@@ -28,7 +28,10 @@ CONFIDENCE_LEVELS = ("low", "moderate", "high")
 FIGURE_NAMES = ("attacks", "rockets", "missiles", "drones", "strikes", "killed", "wounded")
 FIGURE_QUALIFIERS = (
     "at least", "at most", "up to", "over", "more than", "fewer than", "about", "nearly",
+    "reportedly",
 )
+"""'reportedly' is no bound: it keeps a source's second-hand figure ("reportedly killing
+two") from reading as firm as a figure the source states as its own."""
 SOURCE_KINDS = (
     "policy memo", "article", "newsletter", "intelligence brief", "official statement", "dataset",
 )
