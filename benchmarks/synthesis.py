@@ -481,21 +481,23 @@ class Synthesiser:
         if event.targets:
             lines.append(f"targets: {flow([a.id for a in event.targets])}")
         cited = rng.sample(sources, min(len(sources), rng.choice((2, 2, 3))))
-        if event.type in model.ATTACK_TYPES and rng.random() < 0.7:
+        # Every perpetrator of an attack or strike needs an attribution that supports it,
+        # or the book would not pass `check --strict`.
+        if event.type in model.RESPONSIBILITY_TYPES:
             lines.append("attribution:")
-            perpetrator = event.perpetrators[0]
-            tracks = [("claimed", perpetrator, None),
-                      ("officially attributed", rng.choice(self.states), None),
-                      ("assessed", rng.choice(self.analysts),
-                       rng.choice(model.CONFIDENCE_LEVELS))]
-            for status, by, confidence in rng.sample(tracks, rng.randint(1, 3)):
-                source = rng.choice(cited)
-                lines += [f"  - actor: {perpetrator.id}", f"    status: {status}",
-                          f"    by: {by.id}"]
-                if confidence:
-                    lines.append(f"    confidence: {confidence}")
-                lines += [f"    source: {source.id}",
-                          f"    quote: {q(rng.choice(source.sentences))}"]
+            for perpetrator in event.perpetrators:
+                tracks = [("claimed", perpetrator, None),
+                          ("officially attributed", rng.choice(self.states), None),
+                          ("assessed", rng.choice(self.analysts),
+                           rng.choice(model.CONFIDENCE_LEVELS))]
+                for status, by, confidence in rng.sample(tracks, rng.randint(1, 3)):
+                    source = rng.choice(cited)
+                    lines += [f"  - actor: {perpetrator.id}", f"    status: {status}",
+                              f"    by: {by.id}"]
+                    if confidence:
+                        lines.append(f"    confidence: {confidence}")
+                    lines += [f"    source: {source.id}",
+                              f"    quote: {q(rng.choice(source.sentences))}"]
         lines.append("citations:")
         for source, figures in zip(cited, self.figures(event, len(cited)), strict=True):
             lines += self.citation_lines(source, "  ", figures)
@@ -625,6 +627,8 @@ class Synthesiser:
                         source = rng.choice(sources)
                         front += [f"    source: {source.id}",
                                   f"    quote: {q(rng.choice(source.sentences))}"]
+                    else:  # an unsourced relation must say why the editor asserts it
+                        front.append("    basis: editor's inference")
             body = f"{actor.name} is a {actor.kind} that the sources discuss"
             if actor.events:
                 body += f", for instance over [[event:{rng.choice(actor.events)}]]"

@@ -180,6 +180,7 @@ class _Checker:
         self.known = known
         self.failed = failed
         self.problems: list[Diagnostic] = []
+        self.estimative: tuple[re.Pattern[str], dict[str, str], str] | None = None
 
     def error(self, at: Location, message: str, hint: str | None = None) -> None:
         self.problems.append(Diagnostic(at, "error", message, hint))
@@ -199,6 +200,17 @@ class _Checker:
     def run(self) -> None:
         index = self.index
         book = index.book
+        self.estimative = _estimative_table(book.notes)
+        tables = [note for note in book.notes if note.estimative_language]
+        for extra in tables[1:]:
+            self.warn(extra.estimative_at or Location(extra.path),
+                      "a second estimative-language table is ignored",
+                      f"keep one 'estimative_language' table, in {tables[0].path}")
+        noted: tuple[model.Event | model.Source | model.Actor | model.Place, ...] = (
+            *book.events, *book.sources, *book.actors, *book.places)
+        for record in noted:
+            for editor_note in record.editor_notes:
+                self.prose(editor_note.text)
         for source in book.sources:
             index.passages[source.id] = Passage(source.text)
             if (source.url is None and source.url_unknown is None
@@ -216,6 +228,13 @@ class _Checker:
                     index.inverse_relations[relation.actor.id].append((relation.type, actor))
                 if relation.citation:
                     self.citation(actor, relation.citation, "relation")
+                elif (relation.basis is None and relation.actor.id != actor.id
+                      and f"actor:{actor.id}" not in self.failed):
+                    self.warn(relation.at, f"relation '{relation.type} {relation.actor.id}' "
+                              "cites no source",
+                              "add 'source:' and 'quote:' with a passage that states the "
+                              "relation, or say why the editor asserts it in 'basis:' ("
+                              + ", ".join(model.EDITOR_BASES) + ") with a 'note:'")
             self.prose(actor.profile)
         for place in book.places:
             self.prose(place.description)
@@ -228,11 +247,15 @@ class _Checker:
             self.concerns(option, option.events, "event")
             self.concerns(option, option.actors, "actor")
             self.prose(option.body, option)
+            for editor_note in option.editor_notes:
+                self.prose(editor_note.text, option)
         for note in book.notes:
             self.concerns(note, note.events, "event")
             self.concerns(note, note.actors, "actor")
             self.concerns(note, note.options, "option")
             self.prose(note.body, note)
+            for editor_note in note.editor_notes:
+                self.prose(editor_note.text, note)
         for cited in index.cited_by.values():
             cited.sort(key=lambda c: (c.span.start, c.span.end, c.anchor))
 
@@ -257,6 +280,9 @@ class _Checker:
                 _add_role(index, attribution.actor.id, attribution.status, event)
             self.ref("actor", attribution.by)
             self.citation(event, attribution.citation, "attribution")
+        if f"event:{event.id}" not in self.failed:
+            self.perpetrators_attributed(event)
+            self.confidence_matches_wording(event)
         for ref in event.responds_to:
             if ref.id == event.id:
                 self.error(ref.at, "an event cannot respond to itself")
@@ -273,6 +299,45 @@ class _Checker:
             for responder in event.perpetrators:
                 _add_role(index, responder.id, "responder", event)
         self.prose(event.summary)
+
+    def perpetrators_attributed(self, event: model.Event) -> None:
+        """An attack's perpetrator is a claim of responsibility: an attribution must make it."""
+        if event.type not in model.RESPONSIBILITY_TYPES:
+            return
+        for ref in event.perpetrators:
+            if ref.id not in self.index.actors:
+                continue  # already reported as unknown
+            statuses = {a.status for a in event.attribution if a.actor.id == ref.id}
+            if statuses & set(model.PERPETRATOR_STATUSES):
+                continue
+            found = (f"only a {' and a '.join(sorted(statuses))} attribution"
+                     if statuses else "no attribution")
+            self.warn(ref.at, f"perpetrator '{ref.id}' has {found} on this event",
+                      f"add an 'attribution:' entry for '{ref.id}' with status 'claimed' or "
+                      "'officially attributed', or 'assessed' (which supports it only as an "
+                      "assessment, with its confidence); otherwise remove it from "
+                      "'perpetrators'")
+
+    def confidence_matches_wording(self, event: model.Event) -> None:
+        """An assessment's confidence must be the level its quote's wording expresses."""
+        if self.estimative is None:
+            return
+        pattern, levels, note_path = self.estimative
+        for a in event.attribution:
+            if a.status != "assessed" or a.confidence is None:
+                continue
+            phrases = [" ".join(m.group(0).casefold().split())
+                       for m in pattern.finditer(a.citation.quote)]
+            if not phrases:
+                continue
+            phrase = max(phrases, key=len)  # "highly likely" outranks "likely"
+            level = levels[phrase]
+            if level != a.confidence:
+                self.warn(a.confidence_at or a.at,
+                          f"confidence '{a.confidence}' contradicts the quote's "
+                          f"\"{phrase}\", which {note_path} rates {level}",
+                          f"set 'confidence: {level}', or quote the passage whose wording "
+                          f"supports '{a.confidence}'")
 
     def citation(self, record: model.Event | model.Option | model.Actor,
                  citation: model.Citation, role: str) -> None:
@@ -315,6 +380,20 @@ class _Checker:
                            or "use event, source, actor, place, option or note")
             elif self.ref(kind, ref) and owner is not None:
                 _add_concern(self.index, f"{kind}:{ref.id}", owner)
+
+
+def _estimative_table(notes: tuple[model.Note, ...],
+                      ) -> tuple[re.Pattern[str], dict[str, str], str] | None:
+    """The estimative-language table of the first note that has one: a pattern matching
+    any of its phrases as whole words, phrase to level, and the note's path."""
+    for note in notes:
+        if note.estimative_language:
+            levels = dict(note.estimative_language)
+            words = sorted(levels, key=lambda p: (-len(p), p))
+            alternatives = "|".join(r"\s+".join(map(re.escape, p.split())) for p in words)
+            pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+            return pattern, levels, note.path
+    return None
 
 
 def lag(earlier: model.Event, later: model.Event) -> tuple[int, int]:

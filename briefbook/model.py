@@ -28,7 +28,10 @@ CONFIDENCE_LEVELS = ("low", "moderate", "high")
 FIGURE_NAMES = ("attacks", "rockets", "missiles", "drones", "strikes", "killed", "wounded")
 FIGURE_QUALIFIERS = (
     "at least", "at most", "up to", "over", "more than", "fewer than", "about", "nearly",
+    "reportedly",
 )
+"""'reportedly' is no bound: it keeps a source's second-hand figure ("reportedly killing
+two") from reading as firm as a figure the source states as its own."""
 SOURCE_KINDS = (
     "policy memo", "article", "newsletter", "intelligence brief", "official statement", "dataset",
 )
@@ -46,6 +49,15 @@ RELATION_INVERSES = {
 PLACE_KINDS = ("base", "embassy", "airport", "city", "region", "country", "facility", "site")
 PLACE_PRECISIONS = ("site", "locality", "region", "country")
 RECORD_KINDS = ("event", "source", "actor", "place", "option", "note")
+EDITOR_BASES = ("public record", "editor's inference", "identification")
+"""Why the editor may say what no cited document says: widely published fact, a conclusion
+drawn from the documents, or saying which real-world entity a document's words name."""
+RESPONSIBILITY_TYPES = ATTACK_TYPES | {"airstrike", "raid", "shoot-down"}
+"""Event types whose perpetrator is a claim of responsibility, which an attribution must
+make; the actor of a statement, a diplomatic move or a posture change is simply reported."""
+PERPETRATOR_STATUSES = ("claimed", "officially attributed", "assessed")
+"""Attribution statuses that support listing an actor as a perpetrator ('assessed' only as
+an assessment, with its confidence)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +102,8 @@ class Attribution:
     at: Location
     confidence: str | None = None
     note: str | None = None
+    confidence_at: Location | None = None
+    """Where 'confidence' is written, for the estimative-language check."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +123,9 @@ class Relation:
     actor: Ref
     at: Location
     citation: Citation | None = None
+    basis: str | None = None
+    """For a relation no quote states: why the editor asserts it (``EDITOR_BASES``)."""
+    note: str | None = None
 
 
 REFERENCE = re.compile(r"\[\[(?P<kind>[a-z]+):(?P<id>[^\]|\s]+)(?:\|(?P<label>[^\]\n]*))?\]\]")
@@ -171,6 +188,16 @@ def prose(text: str, at: Location, raw: str | None = None) -> Prose:
 
 
 @dataclass(frozen=True, slots=True)
+class EditorNote:
+    """What the editor adds from outside the cited documents, with its basis; shown apart
+    from the sourced text so a reader can tell who says what."""
+
+    basis: str
+    text: Prose
+    at: Location
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     id: str
     path: str
@@ -187,6 +214,7 @@ class Event:
     tags: tuple[str, ...] = ()
     single_source: str | None = None
     summary: Prose | None = None
+    editor_notes: tuple[EditorNote, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
         return (*self.date.sort_key(), self.id)
@@ -212,6 +240,7 @@ class Source:
     accessed: Edtf | None = None
     boilerplate: tuple[str, ...] = ()
     capture_notes: tuple[str, ...] = ()
+    editor_notes: tuple[EditorNote, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
         return (*self.published.sort_key(), self.id)
@@ -226,6 +255,7 @@ class Actor:
     aliases: tuple[str, ...] = ()
     relations: tuple[Relation, ...] = ()
     profile: Prose | None = None
+    editor_notes: tuple[EditorNote, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
         return (self.name.casefold(), self.id)
@@ -243,6 +273,7 @@ class Place:
     country: str | None = None
     aliases: tuple[str, ...] = ()
     description: Prose | None = None
+    editor_notes: tuple[EditorNote, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
         return (self.name.casefold(), self.id)
@@ -258,6 +289,7 @@ class Option:
     events: tuple[Ref, ...] = ()
     actors: tuple[Ref, ...] = ()
     body: Prose | None = None
+    editor_notes: tuple[EditorNote, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
         return (self.title.casefold(), self.id)
@@ -274,6 +306,11 @@ class Note:
     actors: tuple[Ref, ...] = ()
     options: tuple[Ref, ...] = ()
     body: Prose | None = None
+    estimative_language: tuple[tuple[str, str], ...] = ()
+    """Phrase of estimative language to the confidence level it expresses."""
+    estimative_at: Location | None = None
+    """Where the table is written."""
+    editor_notes: tuple[EditorNote, ...] = ()
 
     def sort_key(self) -> tuple[object, ...]:
         return (self.title.casefold(), self.id)

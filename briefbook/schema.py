@@ -322,6 +322,36 @@ class Figures(Field):
 
 
 @dataclass(frozen=True)
+class PhraseLevels(Field):
+    """A mapping of phrases to levels, e.g. estimative words to confidence levels."""
+
+    levels: tuple[str, ...] = ()
+    type_name: ClassVar[str] = "phrase table"
+
+    def describe(self) -> str:
+        return "a mapping of phrases to " + ", ".join(f"`{c}`" for c in self.levels)
+
+    def convert(self, node: Node, ctx: Context) -> tuple[tuple[str, str], ...] | Invalid:
+        if not isinstance(node, Mapping):
+            return ctx.error(node.at, f"'{self.name}' must be a mapping like "
+                             f"'{{likely: {self.levels[0]}}}'")
+        found: list[tuple[str, str]] = []
+        for phrase, (_key, value) in node.entries.items():
+            words = " ".join(phrase.split())
+            if not isinstance(value, Scalar) or value.value not in self.levels:
+                written = value.value if isinstance(value, Scalar) else "a collection"
+                ctx.error(value.at, f"unknown level '{written}' for '{words}' in "
+                          f"'{self.name}'", did_you_mean(written, self.levels)
+                          or "use one of: " + ", ".join(self.levels))
+                continue
+            found.append((words.casefold(), value.value))
+        return tuple(found)
+
+    def json_schema(self) -> dict[str, Any]:
+        return {"type": "object", "additionalProperties": {"enum": list(self.levels)}}
+
+
+@dataclass(frozen=True)
 class ListOf(Field):
     item: Field = field(default_factory=lambda: Text("item", ""))
     min_items: int = 0
@@ -490,7 +520,8 @@ def _build_attribution(values: dict[str, Any], node: Mapping,
                          f"{article} '{status}' attribution has no confidence",
                          "remove 'confidence', or use status 'assessed'")
     return model.Attribution(values["actor"], status, values["by"], _citation(values, node), at,
-                             confidence, values.get("note"))
+                             confidence, values.get("note"),
+                             _key_at(node, "confidence") if confidence else None)
 
 
 def _build_stance(values: dict[str, Any], node: Mapping, ctx: Context) -> model.Stance:
@@ -512,7 +543,17 @@ def _build_relation(values: dict[str, Any], node: Mapping,
                          "add 'source:' naming the document the quote comes from, or remove "
                          "'quote'")
     citation = _citation(values, node) if has_source else None
-    return model.Relation(values["type"], values["actor"], at, citation)
+    return model.Relation(values["type"], values["actor"], at, citation, values.get("basis"),
+                          values.get("note"))
+
+
+def _build_editor_note(values: dict[str, Any], node: Mapping, ctx: Context) -> model.EditorNote:
+    return model.EditorNote(values["basis"], values["text"], node.at)
+
+
+_BASIS_DOC = ("`public record` (widely published fact no cited document states), "
+              "`editor's inference` (a conclusion the editor draws from the documents), "
+              "`identification` (which real-world entity or date a document's words name).")
 
 
 def _quoted(required: bool = True) -> tuple[Field, ...]:
@@ -561,7 +602,21 @@ RELATION = Object(
                choices=model.RELATION_TYPES),
         Reference("actor", "The other actor.", True, kind="actor"),
         *_quoted(required=False),
+        Choice("basis", "For a relation no quote states: why the editor asserts it: "
+               + _BASIS_DOC, choices=model.EDITOR_BASES),
+        Text("note", "The editor's explanation, shown with the relation.", max_length=500),
     ),
+)
+
+EDITOR_NOTES = ListOf(
+    "editor_notes", "What the editor adds from outside the cited documents, shown in an "
+    "\"Editor's note\" box apart from the sourced text.",
+    item=Object("editor_note", "", title="editor's note", build=_build_editor_note, fields=(
+        Choice("basis", "Why the editor may say it: " + _BASIS_DOC, True,
+               choices=model.EDITOR_BASES),
+        Markdown("text", "The note; may reference records as `[[kind:id]]`.", True,
+                 max_length=5000),
+    )),
 )
 
 
@@ -607,6 +662,7 @@ RECORDS: dict[str, RecordSpec] = {
                  "reports this strike.'", max_length=500),
             Markdown("summary", "What happened and why it matters; may reference records as "
                      "`[[kind:id]]`."),
+            EDITOR_NOTES,
         ),
     ),
     "source": RecordSpec(
@@ -633,6 +689,7 @@ RECORDS: dict[str, RecordSpec] = {
                    item=Quote("passage", "")),
             ListOf("capture_notes", "Known defects of the capture (a stray replacement "
                    "character, a duplicated byline).", item=Text("note", "", max_length=500)),
+            EDITOR_NOTES,
         ),
     ),
     "actor": RecordSpec(
@@ -644,6 +701,7 @@ RECORDS: dict[str, RecordSpec] = {
             ListOf("aliases", "Every other spelling the sources use.",
                    item=Text("alias", "", max_length=200)),
             ListOf("relations", "Typed links to other actors.", item=RELATION),
+            EDITOR_NOTES,
         ),
     ),
     "place": RecordSpec(
@@ -660,6 +718,7 @@ RECORDS: dict[str, RecordSpec] = {
                    choices=model.PLACE_PRECISIONS),
             Pattern("country", "ISO 3166-1 alpha-2 country code; omit for international "
                     "waters.", pattern="[A-Z]{2}", example="IQ"),
+            EDITOR_NOTES,
         ),
     ),
     "option": RecordSpec(
@@ -671,6 +730,7 @@ RECORDS: dict[str, RecordSpec] = {
             ListOf("doubted_by", "Who doubts it, quoted.", item=STANCE),
             _ids("events", "event", "Events it bears on."),
             _ids("actors", "actor", "Actors it concerns."),
+            EDITOR_NOTES,
         ),
     ),
     "note": RecordSpec(
@@ -683,6 +743,12 @@ RECORDS: dict[str, RecordSpec] = {
             _ids("events", "event", "Events it concerns."),
             _ids("actors", "actor", "Actors it concerns."),
             _ids("options", "option", "Options it concerns."),
+            PhraseLevels("estimative_language", "The estimative-language table: each "
+                         "phrase a quote may use (`likely`, `little doubt`) and the confidence "
+                         "it expresses. Assessments whose quote uses a listed phrase are "
+                         "checked against it (the longest phrase found wins).",
+                         levels=model.CONFIDENCE_LEVELS),
+            EDITOR_NOTES,
         ),
     ),
 }

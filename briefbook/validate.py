@@ -87,7 +87,8 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
         case "option":
             return model.Option(**common, **values, body=body)
         case "note":
-            return model.Note(**common, **values, body=body)
+            return model.Note(**common, **values, body=body,
+                              estimative_at=_key_at(document, "estimative_language"))
     raise AssertionError(document.kind)
 
 
@@ -116,6 +117,12 @@ def _value_at(document: Document, key: str) -> Location:
     assert isinstance(document.meta, Mapping)
     entry = document.meta.entries.get(key)
     return entry[1].at if entry else Location(document.path)
+
+
+def _key_at(document: Document, key: str) -> Location | None:
+    assert isinstance(document.meta, Mapping)
+    entry = document.meta.entries.get(key)
+    return entry[0].at if entry else None
 
 
 def _strip_date(record_id: str) -> str:

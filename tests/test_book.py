@@ -87,6 +87,15 @@ def test_some_sources_disagree_and_the_book_shows_it(book: Checked) -> None:
     assert disputed
 
 
+def test_a_reported_figure_keeps_its_qualifier_and_still_disagrees(book: Checked) -> None:
+    # JINSA's "reportedly killing two" must not read as firm as the one killed it and
+    # Foreign Policy state as their own, yet the two counts still differ.
+    table = book.index.figure_table(book.index.events["2021-02-15-erbil-rocket-attack"])
+    killed = [str(f) if f else None for f in table.cells["killed"]]
+    assert killed == ["reportedly 2", "1", None, "1"]
+    assert "killed" in table.disputed
+
+
 def test_responses_link_to_attacks(book: Checked) -> None:
     assert len(book.index.responses()) >= 5
 

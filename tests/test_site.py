@@ -122,6 +122,28 @@ def test_imprecise_and_derived_dates_show_their_precision(shipped_site: Path) ->
     assert all(found.values()), found
 
 
+def test_editor_notes_are_boxed_apart_from_the_sourced_text(shipped_site: Path) -> None:
+    page = content(soup(shipped_site, "events/2020-01-irgc-shoots-down-civilian-airliner"))
+    box = page.select_one("aside.bb-editor-note")
+    assert box is not None
+    heading = box.find("h2")
+    assert heading is not None and "public record" in heading.get_text(" ", strip=True)
+    assert "Flight 752" in box.get_text(" ")
+    summary = page.select_one(".bb-prose")
+    assert summary is not None and summary.find_parent("aside") is None
+    assert "Flight 752" not in summary.get_text(" ")  # the outside fact stays in the box
+    relation = content(soup(shipped_site, "actors/us-department-of-defense"))
+    assert "editor’s note, public record" in relation.get_text(" ")
+
+
+def test_methodology_shows_the_estimative_table_the_checker_reads(shipped_site: Path) -> None:
+    page = content(soup(shipped_site, "notes/methodology"))
+    rows = {tuple(td.get_text(strip=True) for td in tr.find_all("td"))
+            for tr in page.find_all("tr")}
+    assert {("“likely”", "moderate"), ("“little doubt”", "high"),
+            ("“highly likely”", "high"), ("“presumably”", "low")} <= rows
+
+
 def test_timeline_groups_by_year_and_month_without_javascript(shipped_site: Path) -> None:
     page = content(soup(shipped_site, "timeline"))
     years = [h.get_text(strip=True).rstrip("¶") for h in page.find_all("h2")]
