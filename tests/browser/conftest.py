@@ -220,6 +220,28 @@ def load_payloads() -> list[Payload]:
 PAYLOADS = load_payloads()
 
 
+HANDWRITTEN_TITLE = "&lt;/title&gt;&lt;script&gt;alert('title')&lt;/script&gt; <b>About</b>"
+HANDWRITTEN_DESCRIPTION = "\"><script>alert('description')</script><meta x=\""
+"""Material and Zensical print ``description`` into a ``<meta>`` attribute of the head."""
+
+
+def write_handwritten_page(root: Path) -> Path:
+    """``docs/about.md``: a hand-written page (not a record) with a hostile front-matter
+    title and description, every front-matter key a hand-written page may use, and the
+    payloads in its body."""
+    # MkDocs itself refuses (under --strict) Markdown links it reads as relative paths that
+    # do not exist, which these two are: a clear refusal, so they are left out here.
+    refused_by_mkdocs = {"md-js-link-entity", "md-js-link-spaces"}
+    body = "\n\n".join(p.text for p in PAYLOADS
+                        if not p.reject and p.id not in refused_by_mkdocs)
+    page = root / "docs" / "about.md"
+    page.write_text(
+        f"---\ntitle: {json.dumps(HANDWRITTEN_TITLE)}\n"
+        f"description: {json.dumps(HANDWRITTEN_DESCRIPTION)}\n"
+        f"hide: [toc]\nsearch: {{boost: 2}}\n---\n{body}\n", encoding="utf-8")
+    return page
+
+
 @dataclass(frozen=True)
 class Plant:
     """One value written into the hostile book."""

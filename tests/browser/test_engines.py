@@ -18,8 +18,9 @@ from playwright.sync_api import Browser
 
 from .conftest import (
     FIXTURE,
+    HANDWRITTEN_DESCRIPTION,
+    HANDWRITTEN_TITLE,
     LIVE_DOM_CHECK,
-    PAYLOADS,
     PREFIX,
     Site,
     briefbook_command,
@@ -31,6 +32,7 @@ from .conftest import (
     theme_scripts,
     theme_styles,
     watched_context,
+    write_handwritten_page,
 )
 from .test_validity import run_lychee
 
@@ -135,21 +137,12 @@ def test_a_citation_lands_on_its_highlighted_passage(engine_sites: tuple[str, Si
 
 # --- hostile hand-written pages under Zensical ---------------------------------------
 
-HOSTILE_TITLE = "&lt;/title&gt;&lt;script&gt;alert('title')&lt;/script&gt; <b>About</b>"
-HOSTILE_DESCRIPTION = "\"><script>alert('description')</script><meta x=\""
-
-
 @pytest.fixture(scope="module")
 def zensical_handwritten(tmp_path_factory: pytest.TempPathFactory) -> tuple[Site, Site]:
     """(a book with a hostile hand-written page built by Zensical, its clean baseline)."""
     base = tmp_path_factory.mktemp("zensical-handwritten")
     root = copy_book(FIXTURE, base / "book")
-    refused_by_mkdocs = {"md-js-link-entity", "md-js-link-spaces"}
-    body = "\n\n".join(p.text for p in PAYLOADS
-                       if not p.reject and p.id not in refused_by_mkdocs)
-    (root / "docs" / "about.md").write_text(
-        f"---\ntitle: {json.dumps(HOSTILE_TITLE)}\n"
-        f"description: {json.dumps(HOSTILE_DESCRIPTION)}\n---\n{body}\n", encoding="utf-8")
+    write_handwritten_page(root)
     engine_build(root, base / "site", "zensical")
     clean = Site(copy_book(FIXTURE, base / "clean-book"), base / "clean")
     engine_build(clean.root, clean.directory, "zensical")
@@ -181,9 +174,9 @@ def test_zensical_handwritten_page_runs_no_script(zensical_handwritten: tuple[Si
             page.wait_for_load_state("load")
             problems += [f"{path}: {bad}" for bad in page.evaluate(LIVE_DOM_CHECK)["bad"]]
         page.goto("about/")
-        assert page.title().startswith(HOSTILE_TITLE), page.title()
+        assert page.title().startswith(HANDWRITTEN_TITLE), page.title()
         description = page.locator('meta[name="description"]').get_attribute("content")
-        assert description == HOSTILE_DESCRIPTION
+        assert description == HANDWRITTEN_DESCRIPTION
     assert not watch.dialogs, "script ran:\n" + "\n".join(watch.dialogs)
     assert not problems, "\n".join(problems[:30])
     text = (site.directory / "about" / "index.html").read_text(encoding="utf-8")

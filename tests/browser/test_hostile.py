@@ -10,7 +10,6 @@ canary and console-error listener; negative controls prove both detectors fire).
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 import subprocess
@@ -28,6 +27,8 @@ from briefbook.pipeline import check
 
 from .conftest import (
     FIXTURE,
+    HANDWRITTEN_DESCRIPTION,
+    HANDWRITTEN_TITLE,
     PAYLOADS,
     HostileBook,
     HostileSite,
@@ -49,6 +50,7 @@ from .conftest import (
     theme_styles,
     visit_all,
     watched_context,
+    write_handwritten_page,
     write_hostile_book,
 )
 
@@ -345,26 +347,13 @@ def test_canary_fires_on_injected_handler(browser: Browser,
 
 # --- hand-written pages ------------------------------------------------------------------
 
-HANDWRITTEN_TITLE = "&lt;/title&gt;&lt;script&gt;alert('title')&lt;/script&gt; <b>About</b>"
-HANDWRITTEN_DESCRIPTION = "\"><script>alert('description')</script><meta x=\""
-"""Material prints ``description`` into a ``<meta>`` attribute of the page's head."""
-
-
 @pytest.fixture(scope="session")
 def handwritten_site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     """A hand-written page (not a record) with a hostile front-matter title and the
     payloads in its body, linked from the navigation."""
     base = tmp_path_factory.mktemp("handwritten")
     root = copy_book(FIXTURE, base / "book")
-    # MkDocs itself refuses (under --strict) Markdown links it reads as relative paths that
-    # do not exist, which these two are: a clear refusal, so they are left out here.
-    refused_by_mkdocs = {"md-js-link-entity", "md-js-link-spaces"}
-    body = "\n\n".join(p.text for p in PAYLOADS
-                        if not p.reject and p.id not in refused_by_mkdocs)
-    (root / "docs" / "about.md").write_text(
-        f'---\ntitle: "{HANDWRITTEN_TITLE}"\n'
-        f"description: {json.dumps(HANDWRITTEN_DESCRIPTION)}\n"
-        f"hide: [toc]\nsearch: {{boost: 2}}\n---\n{body}\n", encoding="utf-8")
+    write_handwritten_page(root)
     config = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))
     config["nav"].append("about.md")
     (root / "mkdocs.yml").write_text(yaml.safe_dump(config, sort_keys=False),
