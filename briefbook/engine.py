@@ -4,8 +4,10 @@ configuration without the plugin (``briefbook render``)."""
 
 from __future__ import annotations
 
+import html
 import importlib.util
 import os
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -96,12 +98,39 @@ def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
              for path, data in _copy(root / str(config.get("docs_dir", "docs")), DOCS).items()}
     if custom_dir:
         files.update(_copy(root / str(custom_dir), THEME))
+    edit = _edit_base(config) if engine == "zensical" else None
+    docs_dir = str(config.get("docs_dir", "docs")).strip("/")
+    if edit:
+        for path in list(files):
+            if path.startswith(f"{DOCS}/") and path.endswith(".md"):
+                source = f"{docs_dir}/{path.removeprefix(f'{DOCS}/')}"
+                files[path] += _edit_link(edit, source).encode("utf-8")
     for page in pages:  # a record's own docs/ file is replaced by its page
-        files[f"{DOCS}/{page.path}"] = page.text.encode("utf-8")
+        text = page.text + (_edit_link(edit, page.edit_path) if edit and page.edit_path else "")
+        files[f"{DOCS}/{page.path}"] = text.encode("utf-8")
     files[CONFIG_NAME] = yaml.safe_dump(engine_config(config, engine, site_dir),
                                         sort_keys=False,
                                         allow_unicode=True).encode("utf-8")
     return files
+
+
+def _edit_base(config: dict[str, Any]) -> str | None:
+    """Where the repository's files are edited, from ``repo_url`` and ``edit_uri`` (which
+    points into docs/: ``edit/main/docs/``), or ``None`` when the book names no repository."""
+    repo, edit_uri = config.get("repo_url"), config.get("edit_uri")
+    if not isinstance(repo, str) or not isinstance(edit_uri, str) or not edit_uri:
+        return None
+    docs_dir = str(config.get("docs_dir", "docs")).strip("/")
+    branch = edit_uri.strip("/").removesuffix(docs_dir).strip("/")
+    return f"{repo.rstrip('/')}/{branch}/"
+
+
+def _edit_link(base: str, path: str) -> str:
+    # Zensical's own edit button would open a docs/ file that generated pages do not have:
+    # each page says instead which file holds it, YAML or Markdown.
+    url = html.escape(base + urllib.parse.quote(path), quote=True)
+    return (f'\n\n<p class="bb-edit"><a href="{url}">Correct this page: edit '
+            f"<code>{html.escape(path)}</code></a></p>\n")
 
 
 def _fenced(path: str, data: bytes) -> bytes:

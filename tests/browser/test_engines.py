@@ -92,6 +92,19 @@ def test_every_page_carries_the_policy(engine_sites: tuple[str, Site, Site]) -> 
     assert len(pages) > 150 and not missing, missing[:20]
 
 
+def test_every_edit_link_opens_the_file_the_page_came_from(
+        engine_sites: tuple[str, Site, Site]) -> None:
+    _, site, _ = engine_sites
+    edit = re.compile(r'href="https://github\.com/briefbook/briefbook/edit/main/([^"]+)"')
+    targets = {page.relative_to(site.directory).as_posix(): edit.findall(page.read_text())
+               for page in site.pages()}
+    linked = {page: found for page, found in targets.items() if found}
+    assert len(linked) > 150, f"only {len(linked)} pages have an edit link"
+    missing = [f"{page}: {path}" for page, found in linked.items() for path in found
+               if not (site.root / path).is_file()]
+    assert not missing, "\n".join(missing[:20])
+
+
 def test_static_scan_is_clean(engine_sites: tuple[str, Site, Site]) -> None:
     _, site, clean = engine_sites
     allowed = theme_scripts(clean), theme_styles(clean)
