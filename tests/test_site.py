@@ -216,7 +216,7 @@ def test_render_command_writes_the_plugins_pages(minimal_book: Path, tmp_path: P
     files = config.plugins.on_files(Files([]), config=config)
     from_plugin = {f.src_uri: f.content_string for f in files if f.generated_by}
     out = tmp_path / "rendered"
-    assert main(["render", str(out), "--root", str(minimal_book)]) == 0
+    assert main(["render", str(out), "--engine", "mkdocs", "--root", str(minimal_book)]) == 0
     from_command = {p.relative_to(out / "docs").as_posix(): p.read_text(encoding="utf-8")
                     for p in (out / "docs").rglob("*") if p.is_file()}
     assert {path: from_command.get(path) for path in from_plugin} == from_plugin
