@@ -76,7 +76,7 @@ def reserved_problem(parts: tuple[str, ...], at: str) -> Diagnostic | None:
     if parts[0] in RESERVED_FOLDERS or (len(parts) == 1 and parts[0] in RESERVED_FILES):
         return Diagnostic(Location(at), "error",
                           f"'{parts[0]}' is reserved for the theme's and briefbook's own files",
-                          "move the book's images to e.g. docs/images/")
+                          "keep the book's own files elsewhere, e.g. images in docs/images/")
     return None
 
 
@@ -119,8 +119,9 @@ def docs_file_problem(path: Path, parts: tuple[str, ...], rel: str,
                               f"rename the file to end in '{lower}'")
     else:
         what = f"'{ext}' files are" if ext else "files without an extension are"
-        return Diagnostic(Location(rel), "error", f"{what} not allowed under docs/",
-                          ALLOWED_HINT)
+        hint = ("write the page in Markdown (.md) instead: MkDocs would publish the HTML, "
+                "scripts and all" if lower in (".html", ".htm", ".xhtml") else ALLOWED_HINT)
+        return Diagnostic(Location(rel), "error", f"{what} not allowed under docs/", hint)
     try:
         if lower in RASTER_MAGIC:
             return _raster_problem(read_bytes(path, 16), lower, rel)
@@ -194,8 +195,8 @@ def svg_problem(data: bytes, rel: str, max_bytes: int) -> Diagnostic | None:
             if local.startswith("on"):
                 raise _Refused(*here(), f"SVG image has an event handler '{local}'")
             if local in _SVG_LINK_ATTRIBUTES and not value.strip().startswith("#"):
-                raise _Refused(*here(), f"SVG image links to '{_printable(value[:80])}'; "
-                               "only '#fragment' links within the image are allowed")
+                raise _Refused(*here(), f"SVG image links to '{_printable(value[:80])}', "
+                               "not to a '#fragment' inside the image")
             if local == "style" and ("@import" in value.lower() or "url(" in value.lower()
                                      or "\\" in value):
                 raise _Refused(*here(), "SVG image's style attribute loads a resource "

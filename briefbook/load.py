@@ -177,7 +177,7 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
             try:
                 mode = path.lstat().st_mode
             except OSError as exc:  # gone since the folder was listed
-                problems.append(_link_or_read_problem(exc, rel))
+                problems.append(_read_problem(exc, rel, link=False))
                 continue
             bad_name = files.name_problem(name, rel, folder=stat.S_ISDIR(mode))
             if bad_name is not None:
@@ -193,7 +193,7 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
                 try:
                     mode = path.stat().st_mode  # raises on a loop or a dangling link
                 except OSError as exc:
-                    problems.append(_link_or_read_problem(exc, rel))
+                    problems.append(_read_problem(exc, rel, link=True))
                     continue
             real = Path(os.path.realpath(path)) if link else ancestors[-1] / name
             if link:
@@ -210,7 +210,7 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
             elif depth + 1 > files.MAX_DEPTH:
                 problems.append(Diagnostic(Location(rel), "error",
                                            f"folders nest more than {files.MAX_DEPTH} "
-                                           "levels deep here", "move the files up"))
+                                           "levels deep here", "flatten the folders"))
             else:
                 if name.endswith((".yaml", ".md")):
                     problems.append(Diagnostic(Location(rel), "error",
@@ -220,13 +220,16 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
         stack.extend(reversed(subfolders))
 
 
-def _link_or_read_problem(exc: OSError, rel: str) -> Diagnostic:
-    if exc.errno == errno.ELOOP:
+def _read_problem(exc: OSError, rel: str, link: bool) -> Diagnostic:
+    if link and exc.errno == errno.ELOOP:
         return Diagnostic(Location(rel), "error", "symbolic link loop: the link leads back "
                           "to itself", "replace the link with the file or folder itself")
+    if link and exc.errno == errno.ENOENT:
+        return Diagnostic(Location(rel), "error", "symbolic link points to nothing",
+                          "remove the link")
     if exc.errno == errno.ENOENT:
-        return Diagnostic(Location(rel), "error", "symbolic link points to nothing, or the "
-                          "file disappeared while it was read", "remove the link")
+        return Diagnostic(Location(rel), "error", "the file disappeared while the book was "
+                          "read", "check again once nothing else is changing the book")
     return Diagnostic(Location(rel), "error", f"cannot read: {exc.strerror}")
 
 

@@ -87,8 +87,8 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
                   "lowercase letters, digits and single hyphens")
     elif document.id == "index":
         # Each kind's listing is <kind folder>/index.md: the record's page would replace it.
-        ctx.error(Location(document.path), f"a {document.kind} may not have the id 'index'",
-                  f"rename the file; 'index' is the name of the {document.kind} listing page")
+        ctx.error(Location(document.path), f"the id 'index' belongs to the {document.kind} "
+                  "listing page, which would replace this record's page", "rename the file")
     assert document.meta is not None
     values = convert_fields(document.meta, spec.fields, ctx, f"{document.kind} '{document.id}'")
     if values is None:
