@@ -56,6 +56,7 @@ _SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 _MARKUP_NAMESPACES = frozenset({"http://www.w3.org/1999/xhtml",
                                 "http://www.w3.org/1998/Math/MathML"})
 """Elements the browser builds as HTML or MathML even inside an SVG document."""
+_OFF_IMAGE_URL = re.compile(r"url\(\s*+['\"]?+\s*+(?!#)", re.IGNORECASE)
 
 
 def name_problem(name: str, at: str, folder: bool) -> Diagnostic | None:
@@ -197,10 +198,13 @@ def svg_problem(data: bytes, rel: str, max_bytes: int) -> Diagnostic | None:
             if local in _SVG_LINK_ATTRIBUTES and not value.strip().startswith("#"):
                 raise _Refused(*here(), f"SVG image links to '{_printable(value[:80])}', "
                                "not to a '#fragment' inside the image")
-            if local == "style" and ("@import" in value.lower() or "url(" in value.lower()
-                                     or "\\" in value):
-                raise _Refused(*here(), "SVG image's style attribute loads a resource "
-                               "(@import, url() or a CSS escape)")
+            # Any attribute may be CSS (style, fill, filter...): url() may name only a part
+            # of the image itself, and CSS escapes could spell url( or @import unseen.
+            if ("\\" in value or _OFF_IMAGE_URL.search(value)
+                    or (local == "style" and "@import" in value.lower())):
+                raise _Refused(*here(), f"SVG image's '{local}' attribute could load a "
+                               "resource (@import, a url() that is not '#fragment', or a "
+                               "CSS escape)")
             if (element.lower() in _SVG_ANIMATIONS and local == "attributename"
                     and (value.strip().rpartition(":")[2].lower() in _SVG_LINK_ATTRIBUTES
                          or value.strip().lower().startswith("on"))):

@@ -26,7 +26,7 @@ from mkdocs.structure.pages import Page as MkPage
 
 from briefbook.csp import add_policy
 from briefbook.load import Layout, ReadCache
-from briefbook.pipeline import check
+from briefbook.pipeline import Checked, check
 from briefbook.render import Page, Renderer, Templates, assets, sanitize_page
 from briefbook.write import write_pages
 
@@ -76,6 +76,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._live: set[str] = set()
         # Kept across `mkdocs serve` rebuilds (this instance persists, see on_startup):
         self._read_cache: ReadCache = {}
+        self._checked: Checked | None = None
         self._templates: Templates | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
@@ -99,7 +100,13 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                                   self._root.resolve()).as_posix())
         return config
 
-    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # Checked before MkDocs walks docs/ (between this event and on_files): its walk
+        # follows folder links and recurses once per level, so a link loop or folders
+        # nested a thousand deep would stop it with a traceback before any message.
+        self._checked = self._check_book()
+
+    def _check_book(self) -> Checked:
         checked = check(self._root, self._layout,
                         self._read_cache if self._serving else None)
         for diagnostic in checked.diagnostics:
@@ -117,6 +124,11 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if checked.errors:
             raise PluginError(f"briefbook: {len(checked.errors)} content error(s); "
                               "run 'briefbook check' for the full list")
+        return checked
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        checked = self._checked or self._check_book()  # when on_files is called alone
+        self._checked = None
         if self._templates is None or not self._serving:
             self._templates = Templates(self._root, watch=self._serving)
         renderer = Renderer(self._root, checked.index, directory_urls=config.use_directory_urls,
