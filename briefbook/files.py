@@ -42,10 +42,10 @@ RASTER_MAGIC: dict[str, tuple[str, tuple[tuple[int, bytes], ...]]] = {
 ALLOWED_HINT = ("allowed under docs/: .md pages, .png .jpg .jpeg .gif .webp .avif .ico and "
                 "script-free .svg images, .css stylesheets")
 
-RESERVED_FOLDERS = frozenset({"assets", "search"})
-"""Top-level folders of docs/ that belong to the theme (assets/javascripts, assets/stylesheets),
-briefbook (assets/briefbook) and the search index (search/)."""
-RESERVED_FILES = frozenset({"404.html", "sitemap.xml", "sitemap.xml.gz"})
+RESERVED = frozenset({"assets", "search", "404.html", "sitemap.xml", "sitemap.xml.gz"})
+"""Names directly under docs/ that belong to the theme (assets/javascripts,
+assets/stylesheets, 404.html, the sitemap), to briefbook (assets/briefbook) and to the search
+index (search/): a book's file there would replace theirs."""
 
 _SVG_REFUSED_ELEMENTS = frozenset({"script", "foreignobject", "iframe", "object", "embed",
                                    "handler", "style", "listener"})
@@ -72,13 +72,13 @@ def name_problem(name: str, at: str, folder: bool) -> Diagnostic | None:
                       f"rename it using only a-z, 0-9 and '-', e.g. '{suggestion}'")
 
 
-def reserved_problem(parts: tuple[str, ...], at: str) -> Diagnostic | None:
-    """A message for a path under docs/ (``parts`` relative to it) that the site reserves."""
-    if parts[0] in RESERVED_FOLDERS or (len(parts) == 1 and parts[0] in RESERVED_FILES):
-        return Diagnostic(Location(at), "error",
-                          f"'{parts[0]}' is reserved for the theme's and briefbook's own files",
-                          "keep the book's own files elsewhere, e.g. images in docs/images/")
-    return None
+def reserved_problem(name: str, at: str) -> Diagnostic | None:
+    """A message for a file or folder directly under docs/ at a name the site reserves."""
+    if name not in RESERVED:
+        return None
+    return Diagnostic(Location(at), "error",
+                      f"'{name}' is reserved for the theme's and briefbook's own files",
+                      "keep the book's own files elsewhere, e.g. images in docs/images/")
 
 
 def special_problem(mode: int, at: str) -> Diagnostic | None:
@@ -108,11 +108,10 @@ def read_bytes(path: Path, limit: int | None) -> bytes:
         os.close(fd)
 
 
-def docs_file_problem(path: Path, parts: tuple[str, ...], rel: str,
-                      max_bytes: int) -> Diagnostic | None:
+def docs_file_problem(path: Path, rel: str, max_bytes: int) -> Diagnostic | None:
     """A message for a file under docs/ that is not a Markdown page, if it may not be
-    published; ``parts`` is its path relative to docs/."""
-    ext = Path(parts[-1]).suffix
+    published as it is."""
+    ext = path.suffix
     lower = ext.lower()
     if lower in RASTER_MAGIC or lower in (".svg", ".css", ".md"):
         if ext != lower:

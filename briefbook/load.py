@@ -109,8 +109,7 @@ def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = 
                     loaded.documents.append(page)
                 continue
             # MkDocs copies every other file under docs/ into the site as it is.
-            parts = tuple(rel[len(layout.docs) + 1:].split("/"))
-            problem = files.docs_file_problem(path, parts, rel, MAX_FILE_BYTES)
+            problem = files.docs_file_problem(path, rel, MAX_FILE_BYTES)
             if problem is not None:
                 problems.append(problem)
     return loaded
@@ -134,7 +133,8 @@ def _content_folders(root: Path, layout: Layout, problems: list[Diagnostic]) -> 
         real = path.resolve()
         if not real.is_relative_to(real_root) or _hidden(real, real_root):
             problems.append(Diagnostic(Location(name), "error",
-                                       "symbolic link points outside the book's folders",
+                                       "symbolic link points outside the repository or "
+                                       "into a hidden folder",
                                        "replace the link with the folder itself"))
             continue
         folders.append(_Folder(name, real))
@@ -184,7 +184,7 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
                 problems.append(bad_name)
                 continue
             if in_docs and depth == 0:
-                reserved = files.reserved_problem((name,), rel)
+                reserved = files.reserved_problem(name, rel)
                 if reserved is not None:
                     problems.append(reserved)
                     continue
@@ -243,7 +243,7 @@ def _link_problem(real: Path, is_dir: bool, ancestors: tuple[Path, ...],
     if is_dir and docs_real is not None and not real.is_relative_to(docs_real):
         # MkDocs follows folder links under docs/ and publishes whatever they hold.
         return "a folder link under docs/ must point inside docs/", hint
-    if is_dir and any(real == a or a.is_relative_to(real) for a in ancestors):
+    if is_dir and any(a.is_relative_to(real) for a in ancestors):
         return "symbolic link loop: the folder link leads back to a folder that holds it", hint
     return None
 
@@ -253,10 +253,10 @@ def _read_cached(path: Path, rel: str, kind: str, problems: list[Diagnostic],
     if cache is None:
         return read_document(path, rel, kind, problems)
     try:
-        stat = path.stat()
+        info = path.stat()
     except OSError:
         return read_document(path, rel, kind, problems)
-    stamp = (stat.st_mtime_ns, stat.st_size)
+    stamp = (info.st_mtime_ns, info.st_size)
     hit = cache.get(rel)
     if hit is not None and hit[0] == stamp:
         problems.extend(hit[2])

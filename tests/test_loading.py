@@ -180,9 +180,9 @@ def test_images_are_judged_by_their_first_bytes(tmp_path: Path, name: str, head:
 
     path = tmp_path / name
     path.write_bytes(head + b"\0" * 32)
-    assert docs_file_problem(path, ("images", name), f"docs/images/{name}", 1 << 20) is None
+    assert docs_file_problem(path, f"docs/images/{name}", 1 << 20) is None
     path.write_bytes(b"<html><script>alert(1)</script></html>")
-    problem = docs_file_problem(path, ("images", name), f"docs/images/{name}", 1 << 20)
+    problem = docs_file_problem(path, f"docs/images/{name}", 1 << 20)
     assert problem is not None and "first bytes" in problem.message
 
 
