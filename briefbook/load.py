@@ -129,6 +129,10 @@ def _content_folders(root: Path, layout: Layout, problems: list[Diagnostic]) -> 
     for name in dict.fromkeys((layout.events, layout.sources, layout.docs)):
         path = root / name
         if not path.is_dir():
+            if path.is_symlink():  # a loop or a dangling link: the whole folder is missing
+                problems.append(Diagnostic(Location(name), "error",
+                                           "symbolic link loop or link to nothing",
+                                           "replace the link with the folder itself"))
             continue
         real = path.resolve()
         if not real.is_relative_to(real_root) or _hidden(real, real_root):

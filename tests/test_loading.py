@@ -220,3 +220,17 @@ def test_a_folder_link_inside_docs_is_followed_and_its_files_checked(tmp_path: P
         "docs/images/page.html:1:1: error: '.html' files are not allowed under docs/; write "
         "the page in Markdown (.md) instead: MkDocs would publish the HTML, scripts and all",
     ]
+
+
+def test_a_content_folder_that_is_a_link_loop_is_reported_not_skipped(tmp_path: Path) -> None:
+    import shutil
+
+    from briefbook.load import load
+
+    book = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures/minimal", book)
+    shutil.rmtree(book / "seeds")
+    (book / "seeds").symlink_to("seeds", target_is_directory=True)
+    messages = [d.format() for d in load(book).problems]
+    assert messages == ["seeds:1:1: error: symbolic link loop or link to nothing; replace the "
+                        "link with the folder itself"]
