@@ -22,6 +22,10 @@ MAX_DEPTH = 24
 """Folder levels below a content folder; far more than any book needs, and a bound keeps the
 walk (and MkDocs' recursive one) clear of Python's recursion limit."""
 
+MAX_ENTRIES = 250_000
+"""Files and folders in one content folder: ten times a large book.  Folder links that each
+lead to folders holding more links multiply the tree; this bounds the walk whatever they do."""
+
 SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*")
 """Every folder and file name under a content folder: ASCII letters, digits, '-', '_', '.',
 not starting with '.' or '-'.  Names land unescaped in edit links, URLs and shell commands."""
@@ -33,7 +37,7 @@ RASTER_MAGIC: dict[str, tuple[str, tuple[tuple[int, bytes], ...]]] = {
     ".jpeg": ("JPEG", ((0, b"\xff\xd8\xff"),)),
     ".gif": ("GIF", ((0, b"GIF87a"), (0, b"GIF89a"))),
     ".webp": ("WebP", ((8, b"WEBP"),)),  # after 'RIFF' and a length, checked below
-    ".avif": ("AVIF", ((4, b"ftypavif"), (4, b"ftypavis"))),
+    ".avif": ("AVIF", ((4, b"ftyp"),)),  # an ISO media file; its brand may vary
     ".ico": ("ICO", ((0, b"\x00\x00\x01\x00"),)),
 }
 

@@ -164,6 +164,7 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
     # (path, path relative to root, depth below the folder, real folders on the way down)
     stack: list[tuple[Path, str, int, tuple[Path, ...]]] = [
         (root / folder.name, folder.name, 0, (folder.real,))]
+    entries = 0
     while stack:
         here, here_rel, depth, ancestors = stack.pop()
         try:
@@ -173,6 +174,12 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
             problems.append(Diagnostic(Location(here_rel), "error",
                                        f"cannot read folder: {exc.strerror}"))
             continue
+        entries += len(names)
+        if entries > files.MAX_ENTRIES:
+            problems.append(Diagnostic(Location(folder.name), "error",
+                                       f"more than {files.MAX_ENTRIES:,} files and folders",
+                                       "check for folder links that repeat the book"))
+            return
         subfolders = []
         for name in names:
             if name.startswith("."):

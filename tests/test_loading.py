@@ -234,3 +234,27 @@ def test_a_content_folder_that_is_a_link_loop_is_reported_not_skipped(tmp_path: 
     messages = [d.format() for d in load(book).problems]
     assert messages == ["seeds:1:1: error: symbolic link loop or link to nothing; replace the "
                         "link with the folder itself"]
+
+
+def test_folder_links_that_multiply_the_tree_are_bounded(tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each folder holds two links to the next: 2**depth paths, none of them a loop."""
+    import shutil
+
+    from briefbook import files
+    from briefbook.load import load
+
+    book = tmp_path / "book"
+    shutil.copytree(Path(__file__).parent / "fixtures/minimal", book)
+    levels = 9
+    for level in range(levels):
+        (book / f"docs/l{level}").mkdir()
+    for level in range(levels - 1):
+        for link in ("a", "b"):
+            (book / f"docs/l{level}/{link}").symlink_to(f"../l{level + 1}",
+                                                      target_is_directory=True)
+    assert not [d for d in load(book).problems if d.severity == "error"]  # 2**8 paths pass
+    monkeypatch.setattr(files, "MAX_ENTRIES", 100)
+    messages = [d.format() for d in load(book).problems]
+    assert messages == ["docs:1:1: error: more than 100 files and folders; check for folder "
+                        "links that repeat the book"]
