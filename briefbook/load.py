@@ -162,35 +162,46 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
     in_docs = folder.name == docs
     docs_real = next((f.real for f in folders if f.name == docs), None)
     # (path, path relative to root, depth below the folder, real folders on the way down)
-    stack: list[tuple[Path, str, int, tuple[Path, ...]]] = [
-        (root / folder.name, folder.name, 0, (folder.real,))]
+    stack: list[tuple[str, str, int, tuple[Path, ...]]] = [
+        (str(root / folder.name), folder.name, 0, (folder.real,))]
     entries = 0
     while stack:
         here, here_rel, depth, ancestors = stack.pop()
         try:
             with os.scandir(here) as scan:
-                names = sorted(entry.name for entry in scan)
+                listing = sorted(scan, key=lambda entry: entry.name)
         except OSError as exc:
             problems.append(Diagnostic(Location(here_rel), "error",
                                        f"cannot read folder: {exc.strerror}"))
             continue
-        entries += len(names)
+        entries += len(listing)
         if entries > files.MAX_ENTRIES:
             problems.append(Diagnostic(Location(folder.name), "error",
                                        f"more than {files.MAX_ENTRIES:,} files and folders",
                                        "check for folder links that repeat the book"))
             return
         subfolders = []
-        for name in names:
+        for entry in listing:
+            name = entry.name
             if name.startswith("."):
                 continue  # dot-files: neither content nor published
-            path, rel = here / name, f"{here_rel}/{name}"
+            rel = f"{here_rel}/{name}"
+            # The folder listing tells each entry's type without a system call; only links
+            # and the rare special file are looked at further.
+            link = entry.is_symlink()
             try:
-                mode = path.lstat().st_mode
-            except OSError as exc:  # gone since the folder was listed
-                problems.append(_read_problem(exc, rel, link=False))
+                if link:
+                    mode = entry.stat().st_mode  # follows it: raises on a loop or dangling link
+                elif entry.is_dir(follow_symlinks=False):
+                    mode = stat.S_IFDIR
+                elif entry.is_file(follow_symlinks=False):
+                    mode = stat.S_IFREG
+                else:
+                    mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:
+                problems.append(_read_problem(exc, rel, link))
                 continue
-            bad_name = files.name_problem(name, rel, folder=stat.S_ISDIR(mode))
+            bad_name = files.name_problem(name, rel, folder=stat.S_ISDIR(mode) and not link)
             if bad_name is not None:
                 problems.append(bad_name)
                 continue
@@ -199,15 +210,9 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
                 if reserved is not None:
                     problems.append(reserved)
                     continue
-            link = stat.S_ISLNK(mode)
+            real = None
             if link:
-                try:
-                    mode = path.stat().st_mode  # raises on a loop or a dangling link
-                except OSError as exc:
-                    problems.append(_read_problem(exc, rel, link=True))
-                    continue
-            real = Path(os.path.realpath(path)) if link else ancestors[-1] / name
-            if link:
+                real = Path(os.path.realpath(entry.path))
                 refusal = _link_problem(real, stat.S_ISDIR(mode), ancestors, folders,
                                         docs_real if in_docs else None, root)
                 if refusal is not None:
@@ -217,7 +222,7 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
             if special is not None:
                 problems.append(special)
             elif stat.S_ISREG(mode):
-                yield path, rel
+                yield Path(entry.path), rel
             elif depth + 1 > files.MAX_DEPTH:
                 problems.append(Diagnostic(Location(rel), "error",
                                            f"folders nest more than {files.MAX_DEPTH} "
@@ -227,7 +232,8 @@ def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
                     problems.append(Diagnostic(Location(rel), "error",
                                                "a directory is named like a content file",
                                                "rename or remove the directory"))
-                subfolders.append((path, rel, depth + 1, (*ancestors, real)))
+                subfolders.append((entry.path, rel, depth + 1,
+                                   (*ancestors, real or ancestors[-1] / name)))
         stack.extend(reversed(subfolders))
 
 
