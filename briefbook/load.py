@@ -1,7 +1,10 @@
 """Stage 1, load: find a book's content files and read each one safely into a located tree.
 
-Content is untrusted: files are read as bytes with a size limit, must be UTF-8, must stay
-inside the repository, and are parsed by ``yamltree`` which never constructs objects.
+Content is untrusted: every name in the content folders is held to a safe pattern, links
+must stay inside them, files under docs/ are allowed by type (``files``), and files are read
+as bytes with a size limit, must be UTF-8, and are parsed by ``yamltree`` which never
+constructs objects.  Hand-written pages under docs/ have their front matter read here too,
+exactly where MkDocs would find it.
 """
 
 from __future__ import annotations

@@ -691,8 +691,7 @@ RECORDS: dict[str, RecordSpec] = {
 PAGE_FIELDS: tuple[Field, ...] = (
     # Only what a hand-written page needs: the theme prints front-matter fields into every
     # page, turns some into links and reads `template` as a theme file's path.
-    # Shown literally: the plugin escapes it, whatever the theme.
-    Text("title", "The page's title.", max_length=200),
+    Text("title", "The page's title.", max_length=200),  # the plugin escapes it: shown as is
     Text("description", "A one-sentence summary for search engines.", max_length=300),
     ListOf("hide", "Parts of the page to hide.",
            item=Choice("part to hide", "", choices=("navigation", "toc", "footer", "path",
