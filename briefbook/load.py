@@ -1,17 +1,23 @@
 """Stage 1, load: find a book's content files and read each one safely into a located tree.
 
-Content is untrusted: files are read as bytes with a size limit, must be UTF-8, must stay
-inside the repository, and are parsed by ``yamltree`` which never constructs objects.
+Content is untrusted: every name in the content folders is held to a safe pattern, links
+must stay inside them, files under docs/ are allowed by type (``files``), and files are read
+as bytes with a size limit, must be UTF-8, and are parsed by ``yamltree`` which never
+constructs objects.  Hand-written pages under docs/ have their front matter read here too,
+exactly where MkDocs would find it.
 """
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefbook import yamltree
+from briefbook import files, yamltree
 from briefbook.diagnostics import Diagnostic, Location
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -79,59 +85,187 @@ def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = 
     again (the live preview keeps one across rebuilds)."""
     loaded = Loaded([], [], set())
     problems = loaded.problems
-    real_root = root.resolve()
-    for kind, directory, suffix in layout.record_dirs():
-        for path in _walk(root / directory, real_root, problems, root):
-            rel = path.relative_to(root).as_posix()
-            if path.suffix != suffix:
-                if kind != "event" or path.suffix.lower() not in (".yaml", ".yml", ".json"):
-                    continue  # other files (images, README) may live beside records
-                problems.append(Diagnostic(Location(rel), "error",
-                                           f"event files end in '{suffix}'",
-                                           f"rename to '{path.stem}{suffix}'"))
+    folders = _content_folders(root, layout, problems)
+    record_dirs = layout.record_dirs()
+    for folder in folders:
+        for path, rel in _walk(root, folder, folders, layout.docs, problems):
+            record = next(((kind, suffix) for kind, directory, suffix in record_dirs
+                           if rel.startswith(directory + "/")), None)
+            if record is not None:
+                kind, suffix = record
+                if path.suffix == suffix:
+                    loaded.attempted.add(f"{kind}:{path.stem}")
+                    document = _read_cached(path, rel, kind, problems, cache)
+                    if document is not None:
+                        loaded.documents.append(document)
+                    continue
+                if kind == "event" and path.suffix.lower() in (".yaml", ".yml", ".json"):
+                    problems.append(Diagnostic(Location(rel), "error",
+                                               f"event files end in '{suffix}'",
+                                               f"rename to '{path.stem}{suffix}'"))
+                    continue
+            if not rel.startswith(layout.docs + "/"):
+                continue  # other files (a README) may live beside events and sources
+            if path.suffix == ".md":
+                page = _read_cached(path, rel, "page", problems, cache)
+                if page is not None:
+                    loaded.documents.append(page)
                 continue
-            loaded.attempted.add(f"{kind}:{path.stem}")
-            document = _read_cached(path, rel, kind, problems, cache)
-            if document is not None:
-                loaded.documents.append(document)
+            # MkDocs copies every other file under docs/ into the site as it is.
+            problem = files.docs_file_problem(path, rel, MAX_FILE_BYTES)
+            if problem is not None:
+                problems.append(problem)
     return loaded
 
 
-def _walk(directory: Path, real_root: Path, problems: list[Diagnostic],
-          root: Path) -> Iterator[Path]:
-    if not directory.is_dir():
-        return
-    for current, dirnames, filenames in os.walk(directory, followlinks=False):
-        here = Path(current)
-        for name in sorted(dirnames):
-            folder = here / name
-            if folder.is_symlink() and not folder.resolve().is_relative_to(real_root):
-                problems.append(Diagnostic(Location(folder.relative_to(root).as_posix()),
-                                           "error", "symbolic link points outside the "
-                                           "repository", "replace the link with the folder "
-                                           "itself"))
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        for name in dirnames:
-            if name.endswith((".yaml", ".md")):
-                rel = (here / name).relative_to(root).as_posix()
-                problems.append(Diagnostic(Location(rel), "error",
-                                           "a directory is named like a content file",
-                                           "rename or remove the directory"))
-        for name in sorted(filenames):
+@dataclass(frozen=True, slots=True)
+class _Folder:
+    """A content folder: its name under the root and where it really is."""
+
+    name: str
+    real: Path
+
+
+def _content_folders(root: Path, layout: Layout, problems: list[Diagnostic]) -> list[_Folder]:
+    real_root = root.resolve()
+    folders = []
+    for name in dict.fromkeys((layout.events, layout.sources, layout.docs)):
+        path = root / name
+        if not path.is_dir():
+            if path.is_symlink():  # a loop or a dangling link: the whole folder is missing
+                problems.append(Diagnostic(Location(name), "error",
+                                           "symbolic link loop or link to nothing",
+                                           "replace the link with the folder itself"))
+            continue
+        real = path.resolve()
+        if not real.is_relative_to(real_root) or _hidden(real, real_root):
+            problems.append(Diagnostic(Location(name), "error",
+                                       "symbolic link points outside the repository or "
+                                       "into a hidden folder",
+                                       "replace the link with the folder itself"))
+            continue
+        folders.append(_Folder(name, real))
+    return folders
+
+
+def _hidden(real: Path, real_root: Path) -> bool:
+    """Inside a dot-folder such as .git, which the book never publishes."""
+    return real.is_relative_to(real_root) and any(
+        part.startswith(".") for part in real.relative_to(real_root).parts)
+
+
+def _walk(root: Path, folder: _Folder, folders: list[_Folder], docs: str,
+          problems: list[Diagnostic]) -> Iterator[tuple[Path, str]]:
+    """Every regular file under a content folder, with its path relative to ``root``, after
+    refusing unsafe names, links out of the book, link loops, special files and deep nesting.
+
+    Symbolic links are followed where they stay inside the book's content folders (MkDocs
+    follows them under docs/, so their targets are checked as if they were there).  The walk
+    keeps its own stack, never recursion, and never opens anything but folders."""
+    in_docs = folder.name == docs
+    docs_real = next((f.real for f in folders if f.name == docs), None)
+    # (path, path relative to root, depth below the folder, real folders on the way down)
+    stack: list[tuple[str, str, int, tuple[Path, ...]]] = [
+        (str(root / folder.name), folder.name, 0, (folder.real,))]
+    entries = 0
+    while stack:
+        here, here_rel, depth, ancestors = stack.pop()
+        try:
+            with os.scandir(here) as scan:
+                listing = sorted(scan, key=lambda entry: entry.name)
+        except OSError as exc:
+            problems.append(Diagnostic(Location(here_rel), "error",
+                                       f"cannot read folder: {exc.strerror}"))
+            continue
+        entries += len(listing)
+        if entries > files.MAX_ENTRIES:
+            problems.append(Diagnostic(Location(folder.name), "error",
+                                       f"more than {files.MAX_ENTRIES:,} files and folders",
+                                       "check for folder links that repeat the book"))
+            return
+        subfolders = []
+        for entry in listing:
+            name = entry.name
             if name.startswith("."):
+                continue  # dot-files: neither content nor published
+            rel = f"{here_rel}/{name}"
+            # The folder listing tells each entry's type without a system call; only links
+            # and the rare special file are looked at further.
+            link = entry.is_symlink()
+            try:
+                if link:
+                    mode = entry.stat().st_mode  # follows it: raises on a loop or dangling link
+                elif entry.is_dir(follow_symlinks=False):
+                    mode = stat.S_IFDIR
+                elif entry.is_file(follow_symlinks=False):
+                    mode = stat.S_IFREG
+                else:
+                    mode = entry.stat(follow_symlinks=False).st_mode
+            except OSError as exc:
+                problems.append(_read_problem(exc, rel, link))
                 continue
-            path = here / name
-            if path.is_symlink():
-                target = path.resolve()
-                if not target.is_relative_to(real_root):
-                    rel = path.relative_to(root).as_posix()
+            bad_name = files.name_problem(name, rel, folder=stat.S_ISDIR(mode) and not link)
+            if bad_name is not None:
+                problems.append(bad_name)
+                continue
+            if in_docs and depth == 0:
+                reserved = files.reserved_problem(name, rel)
+                if reserved is not None:
+                    problems.append(reserved)
+                    continue
+            real = None
+            if link:
+                real = Path(os.path.realpath(entry.path))
+                refusal = _link_problem(real, stat.S_ISDIR(mode), ancestors, folders,
+                                        docs_real if in_docs else None, root)
+                if refusal is not None:
+                    problems.append(Diagnostic(Location(rel), "error", *refusal))
+                    continue
+            special = files.special_problem(mode, rel)
+            if special is not None:
+                problems.append(special)
+            elif stat.S_ISREG(mode):
+                yield Path(entry.path), rel
+            elif depth + 1 > files.MAX_DEPTH:
+                problems.append(Diagnostic(Location(rel), "error",
+                                           f"folders nest more than {files.MAX_DEPTH} "
+                                           "levels deep here", "flatten the folders"))
+            else:
+                if name.endswith((".yaml", ".md")):
                     problems.append(Diagnostic(Location(rel), "error",
-                                               "symbolic link points outside the repository",
-                                               "replace the link with the file itself"))
-                    continue
-                if not target.is_file():
-                    continue
-            yield path
+                                               "a directory is named like a content file",
+                                               "rename or remove the directory"))
+                subfolders.append((entry.path, rel, depth + 1,
+                                   (*ancestors, real or ancestors[-1] / name)))
+        stack.extend(reversed(subfolders))
+
+
+def _read_problem(exc: OSError, rel: str, link: bool) -> Diagnostic:
+    if link and exc.errno == errno.ELOOP:
+        return Diagnostic(Location(rel), "error", "symbolic link loop: the link leads back "
+                          "to itself", "replace the link with the file or folder itself")
+    if link and exc.errno == errno.ENOENT:
+        return Diagnostic(Location(rel), "error", "symbolic link points to nothing",
+                          "remove the link")
+    if exc.errno == errno.ENOENT:
+        return Diagnostic(Location(rel), "error", "the file disappeared while the book was "
+                          "read", "check again once nothing else is changing the book")
+    return Diagnostic(Location(rel), "error", f"cannot read: {exc.strerror}")
+
+
+def _link_problem(real: Path, is_dir: bool, ancestors: tuple[Path, ...],
+                  folders: list[_Folder], docs_real: Path | None,
+                  root: Path) -> tuple[str, str] | None:
+    """Why a symbolic link whose target is ``real`` may not stay, if it may not."""
+    hint = f"replace the link with the {'folder' if is_dir else 'file'} itself"
+    if not any(real.is_relative_to(f.real) for f in folders) or _hidden(real, root.resolve()):
+        return "symbolic link points outside the book's content folders", hint
+    if is_dir and docs_real is not None and not real.is_relative_to(docs_real):
+        # MkDocs follows folder links under docs/ and publishes whatever they hold.
+        return "a folder link under docs/ must point inside docs/", hint
+    if is_dir and any(a.is_relative_to(real) for a in ancestors):
+        return "symbolic link loop: the folder link leads back to a folder that holds it", hint
+    return None
 
 
 def _read_cached(path: Path, rel: str, kind: str, problems: list[Diagnostic],
@@ -139,10 +273,10 @@ def _read_cached(path: Path, rel: str, kind: str, problems: list[Diagnostic],
     if cache is None:
         return read_document(path, rel, kind, problems)
     try:
-        stat = path.stat()
+        info = path.stat()
     except OSError:
         return read_document(path, rel, kind, problems)
-    stamp = (stat.st_mtime_ns, stat.st_size)
+    stamp = (info.st_mtime_ns, info.st_size)
     hit = cache.get(rel)
     if hit is not None and hit[0] == stamp:
         problems.extend(hit[2])
@@ -159,6 +293,8 @@ def read_document(path: Path, rel: str, kind: str,
     text = read_text(path, rel, problems)
     if text is None:
         return None
+    if kind == "page":
+        return _read_page(text, rel, problems)
     record_id = path.stem
     if kind == "event":
         meta, body, body_line = text, "", 1
@@ -191,7 +327,7 @@ def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
                 f"file is {size / 1048576:.1f} MiB; the limit is "
                 f"{MAX_FILE_BYTES // 1048576} MiB", "split it or trim it"))
             return None
-        data = path.read_bytes()
+        data = files.read_bytes(path, MAX_FILE_BYTES + 1)
     except OSError as exc:
         problems.append(Diagnostic(Location(rel), "error", f"cannot read file: {exc.strerror}"))
         return None
@@ -227,6 +363,35 @@ def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
                                    "delete it; it can hide or reorder text"))
         return None
     return text
+
+
+# What MkDocs itself takes as a page's meta-data (mkdocs.utils.meta): YAML between '---' and
+# '---' or '...', or else MultiMarkdown-style 'key: value' lines at the very top.
+_MKDOCS_FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.DOTALL)
+_MKDOCS_META_LINE = re.compile(r"[ ]{0,3}([A-Za-z0-9_-]+):")
+
+
+def _read_page(text: str, rel: str, problems: list[Diagnostic]) -> Document | None:
+    """A hand-written page under docs/, its front matter read exactly where MkDocs would
+    read it, but safely: MkDocs' own YAML loader expands aliases without bound."""
+    found = _MKDOCS_FRONT_MATTER.match(text)
+    if found is None:
+        line = _MKDOCS_META_LINE.match(text)
+        if line is not None:
+            problems.append(Diagnostic(
+                Location(rel), "error", f"MkDocs would read the first line as a meta-data "
+                f"field '{line.group(1).lower()}' and hide it",
+                "start with a heading or a blank line, or write front matter between two "
+                "'---' lines"))
+            return None
+        return Document("page", rel, rel, None, text, 1, text)
+    try:
+        tree = yamltree.parse(found.group(1), rel, 1)
+    except yamltree.YamlError as exc:
+        problems.append(exc.diagnostic)
+        return None
+    body_line = text.count("\n", 0, found.end()) + 1
+    return Document("page", rel, rel, tree, text[found.end():], body_line, text)
 
 
 def _split_front_matter(text: str, rel: str,

@@ -12,8 +12,9 @@ import posixpath
 import re
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from mkdocs.config import base
 from mkdocs.config import config_options as c
@@ -27,7 +28,7 @@ from mkdocs.structure.pages import Page as MkPage
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.load import Layout, ReadCache
-from briefbook.pipeline import check
+from briefbook.pipeline import Checked, check
 from briefbook.render import (
     Page,
     Renderer,
@@ -40,6 +41,7 @@ from briefbook.render import (
 from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
+T = TypeVar("T")
 _HEADING = re.compile(r"<h([1-6]) ([^>]*)>(.*?)</h\1>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -59,6 +61,18 @@ def exclude_from_search(content: str, headings: frozenset[str]) -> str:
         return f"<h{m.group(1)} {m.group(2)} data-search-exclude>{m.group(3)}</h{m.group(1)}>"
 
     return _HEADING.sub(mark, content)
+
+
+def _guarded(step: Callable[[], T]) -> T:
+    """Run a step of the plugin; an error nobody foresaw becomes one line saying where, as
+    the command line gives it (`mkdocs build -v` shows the stack for a bug report)."""
+    try:
+        return step()
+    except PluginError:
+        raise
+    except Exception as exc:
+        log.debug("briefbook: internal error", exc_info=True)
+        raise PluginError(internal_error(exc)) from None
 
 
 class BriefbookConfig(base.Config):
@@ -85,6 +99,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._live: set[str] = set()
         # Kept across `mkdocs serve` rebuilds (this instance persists, see on_startup):
         self._read_cache: ReadCache = {}
+        self._checked: Checked | None = None
         self._templates: Templates | None = None
         self._theme_scripts = ThemeScripts(())
 
@@ -110,18 +125,13 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._theme_scripts = theme_scripts(Path(d) for d in config.theme.dirs)
         return config
 
-    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
-        try:
-            return self._on_files(files, config)
-        except PluginError:
-            raise
-        except Exception as exc:
-            # One line saying where, as the command line gives; `mkdocs build -v` shows the
-            # stack for a bug report.
-            log.debug("briefbook: internal error", exc_info=True)
-            raise PluginError(internal_error(exc)) from None
+    def on_pre_build(self, *, config: MkDocsConfig) -> None:
+        # Checked before MkDocs walks docs/ (between this event and on_files): its walk
+        # follows folder links and recurses once per level, so a link loop or folders
+        # nested a thousand deep would stop it with a traceback before any message.
+        self._checked = _guarded(self._check_book)
 
-    def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
+    def _check_book(self) -> Checked:
         checked = check(self._root, self._layout,
                         self._read_cache if self._serving else None)
         for diagnostic in checked.diagnostics:
@@ -139,6 +149,14 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if checked.errors:
             raise PluginError(f"briefbook: {len(checked.errors)} content error(s); "
                               "run 'briefbook check' for the full list")
+        return checked
+
+    def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
+        return _guarded(lambda: self._on_files(files, config))
+
+    def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
+        checked = self._checked or self._check_book()  # when on_files is called alone
+        self._checked = None
         if self._templates is None or not self._serving:
             self._templates = Templates(self._root, watch=self._serving)
         renderer = Renderer(self._root, checked.index, directory_urls=config.use_directory_urls,

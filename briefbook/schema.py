@@ -754,6 +754,23 @@ RECORDS: dict[str, RecordSpec] = {
 }
 
 
+PAGE_FIELDS: tuple[Field, ...] = (
+    # Only what a hand-written page needs: the theme prints front-matter fields into every
+    # page, turns some into links and reads `template` as a theme file's path.
+    Text("title", "The page's title.", max_length=200),  # the plugin escapes it: shown as is
+    Text("description", "A one-sentence summary for search engines.", max_length=300),
+    ListOf("hide", "Parts of the page to hide.",
+           item=Choice("part to hide", "", choices=("navigation", "toc", "footer", "path",
+                                                     "tags"))),
+    Object("search", "How the search index treats the page.", title="search setting",
+           build=lambda values, _node, _ctx: values,
+           fields=(Choice("exclude", "Leave the page out of search.",
+                          choices=("true", "false")),
+                   Number("boost", "Rank the page higher or lower.", low=0.1, high=10))),
+)
+"""The front matter a hand-written page under docs/ may have."""
+
+
 def event_json_schema() -> dict[str, Any]:
     """JSON Schema for event files, for editors' YAML language servers."""
     spec = RECORDS["event"]

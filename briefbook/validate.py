@@ -14,7 +14,15 @@ from typing import Any
 from briefbook import model
 from briefbook.diagnostics import Diagnostic, Location
 from briefbook.load import Document
-from briefbook.schema import RECORDS, SLUG, Context, convert_fields, hidden_reference, slugify
+from briefbook.schema import (
+    PAGE_FIELDS,
+    RECORDS,
+    SLUG,
+    Context,
+    convert_fields,
+    hidden_reference,
+    slugify,
+)
 from briefbook.yamltree import Mapping
 
 _ID_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?-")
@@ -31,6 +39,10 @@ def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic
     for document in documents:
         key = f"{document.kind}:{document.id}"
         ctx = Context(document.path, document.text)
+        if document.kind == "page":
+            _check_page(document, ctx)
+            problems.extend(ctx.problems)
+            continue
         if key in seen:
             problems.append(Diagnostic(Location(document.path), "error",
                                        f"duplicate {document.kind} id '{document.id}' "
@@ -57,12 +69,26 @@ def _sorted(records: list[Any]) -> tuple[Any, ...]:
     return tuple(sorted(records, key=lambda r: r.sort_key()))
 
 
+def _check_page(document: Document, ctx: Context) -> None:
+    """A hand-written page is no record: only its front matter and hidden marks are checked."""
+    if document.meta is not None:
+        convert_fields(document.meta, PAGE_FIELDS, ctx, "a hand-written page")
+    if hidden_reference(document.body):
+        ctx.error(Location(document.path, document.body_line), "the text has an invisible "
+                  "control character written as an HTML character reference",
+                  "delete the reference (e.g. &#x202E;); it can hide or reorder text")
+
+
 def _build(document: Document, ctx: Context) -> model.Record | None:
     spec = RECORDS[document.kind]
     if not SLUG.fullmatch(document.id):
         ctx.error(Location(document.path), f"file name '{document.id}' is not a valid id",
                   f"rename the file to '{slugify(document.id) or 'my-id'}' plus its suffix: "
                   "lowercase letters, digits and single hyphens")
+    elif document.id == "index":
+        # Each kind's listing is <kind folder>/index.md: the record's page would replace it.
+        ctx.error(Location(document.path), f"the id 'index' belongs to the {document.kind} "
+                  "listing page, which would replace this record's page", "rename the file")
     assert document.meta is not None
     values = convert_fields(document.meta, spec.fields, ctx, f"{document.kind} '{document.id}'")
     if values is None:

@@ -33,10 +33,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import socket
+import stat
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -77,11 +79,109 @@ def _directory_named_like_file(book: Path) -> None:
     (book / "events/2021/2021-03-05-folder.yaml").mkdir()
 
 
+MARKUP_FOLDER = 'x"><script>alert(1)<'
+MARKUP_FILE = 'script><b x="'
+
+
+def _folder_name_markup_events(book: Path) -> None:
+    folder = book / "events" / MARKUP_FOLDER
+    folder.mkdir()
+    shutil.copyfile(book / "events/2021/2021-03-03-ain-al-asad-rockets.yaml",
+                    folder / f"{MARKUP_FILE}.yaml")
+
+
+def _folder_name_markup_seeds(book: Path) -> None:
+    folder = book / "seeds" / MARKUP_FOLDER
+    folder.mkdir()
+    shutil.copyfile(book / "seeds/memo-b.md", folder / "memo-c.md")
+
+
+def _file_name_markup(book: Path) -> None:
+    shutil.copyfile(book / "events/2021/2021-03-03-ain-al-asad-rockets.yaml",
+                    book / "events/2021" / f"2021-03-05-{MARKUP_FILE}.yaml")
+    shutil.copyfile(book / "seeds/memo-b.md", book / "seeds/memo\n2021.md")
+    (book / "docs/about\x1b[2J.md").write_text("# About\n", encoding="utf-8")
+
+
+def _symlink_out_of_docs(book: Path) -> None:
+    outside = book.parent / "environment.css"
+    outside.write_text("SECRET=1\n", encoding="utf-8")
+    (book / "docs/leak.css").symlink_to(outside)
+    (book / ".git").mkdir()
+    (book / ".git/config").write_text("[remote]\n", encoding="utf-8")
+    (book / "docs/git.css").symlink_to("../.git/config")
+
+
+def _symlink_loop(book: Path) -> None:
+    (book / "events/2021/2021-03-05-a.yaml").symlink_to("2021-03-05-b.yaml")
+    (book / "events/2021/2021-03-05-b.yaml").symlink_to("2021-03-05-a.yaml")
+    (book / "seeds/itself.md").symlink_to("itself.md")
+    (book / "docs/images").mkdir()
+    (book / "docs/images/up").symlink_to("..", target_is_directory=True)
+
+
+def _folder_symlink_in_docs(book: Path) -> None:
+    (book / "docs/events-copy").symlink_to("../events", target_is_directory=True)
+
+
+def _special_files(book: Path) -> None:
+    os.mkfifo(book / "events/2021/2021-03-05-pipe.yaml")
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(book / "docs/socket.md"))
+    finally:
+        server.close()
+
+
+DEEP = 1_100
+
+
+def _deep_folders(book: Path) -> None:
+    path = book / "events"
+    for _ in range(DEEP):  # os.makedirs recurses once per level, past the recursion limit
+        path /= "d"
+        path.mkdir()
+    DEEP_TREES.append(book / "events/d")
+
+
+DEEP_TREES: list[Path] = []
+"""Trees too deep for shutil.rmtree and pytest's clean-up (both recurse once per level)."""
+
+
+def _remove_deep(top: Path) -> None:
+    leaf = top
+    while (leaf / "d").is_dir():
+        leaf /= "d"
+    while leaf != top.parent:
+        leaf.rmdir()
+        leaf = leaf.parent
+
+
+@pytest.fixture(autouse=True)
+def _clean_deep_trees() -> Iterator[None]:
+    yield
+    while DEEP_TREES:
+        _remove_deep(DEEP_TREES.pop())
+
+
+def _dangling_symlink(book: Path) -> None:
+    (book / "seeds/gone.md").symlink_to("nowhere.md")
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
     "huge-file": _huge_file,
     "symlink-outside-repository": _symlink_outside,
     "directory-named-like-file": _directory_named_like_file,
     "symlinked-folder-outside-repository": _symlinked_folder_outside,
+    "folder-name-markup-events": _folder_name_markup_events,
+    "folder-name-markup-seeds": _folder_name_markup_seeds,
+    "file-name-markup": _file_name_markup,
+    "symlink-out-of-docs": _symlink_out_of_docs,
+    "symlink-loop": _symlink_loop,
+    "folder-symlink-in-docs": _folder_symlink_in_docs,
+    "special-files": _special_files,
+    "deep-folders": _deep_folders,
+    "dangling-symlink": _dangling_symlink,
 }
 
 
@@ -144,12 +244,20 @@ def run_cli(*args: str, github: bool = False) -> subprocess.CompletedProcess[str
 
 
 def snapshot(root: Path) -> dict[str, tuple[str, int, int]]:
-    """Every entry under ``root`` (tmp_path, so files beside the book count too)."""
+    """Every entry under ``root`` (tmp_path, so files beside the book count too).
+
+    Walked with a stack, not rglob, which recurses once per level: a case's folders nest
+    deeper than the recursion limit."""
     entries: dict[str, tuple[str, int, int]] = {}
-    for path in sorted(root.rglob("*")):
-        info = path.lstat()
-        kind = "link" if path.is_symlink() else "dir" if path.is_dir() else "file"
-        entries[path.relative_to(root).as_posix()] = (kind, info.st_size, info.st_mtime_ns)
+    stack = [root]
+    while stack:
+        for path in sorted(stack.pop().iterdir()):
+            info = path.lstat()
+            kind = ("link" if stat.S_ISLNK(info.st_mode) else
+                    "dir" if stat.S_ISDIR(info.st_mode) else "file")
+            entries[path.relative_to(root).as_posix()] = (kind, info.st_size, info.st_mtime_ns)
+            if kind == "dir":
+                stack.append(path)
     return entries
 
 

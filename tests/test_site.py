@@ -313,3 +313,42 @@ def test_a_hostile_first_heading_stays_text_in_title_and_nav(minimal_book: Path,
     assert "<script>alert(1)</script>" not in page
     title = page[page.index("<title>"):page.index("</title>")]
     assert "&lt;script&gt;" in title
+
+
+def _png() -> bytes:
+    """A real one-pixel PNG."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\0\x33\x66\x99")) + chunk(b"IEND", b""))
+
+
+def test_book_images_are_published_and_a_script_file_stops_the_build(minimal_book: Path,
+                                                                     tmp_path: Path) -> None:
+    from tests.test_loading import CLEAN_SVG
+
+    images = minimal_book / "docs/images"
+    images.mkdir()
+    (images / "chart.svg").write_text(CLEAN_SVG, encoding="utf-8")
+    (images / "dot.png").write_bytes(_png())
+    site = tmp_path / "site"
+    assert_clean_build(mkdocs_build(minimal_book, site))
+    assert (site / "images/chart.svg").read_text(encoding="utf-8") == CLEAN_SVG
+    assert (site / "images/dot.png").read_bytes() == _png()
+
+    (minimal_book / "docs/about.html").write_text("<script>alert(1)</script>\n")
+    (images / "up").symlink_to("..", target_is_directory=True)  # MkDocs would follow it
+    result = mkdocs_build(minimal_book, site)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "docs/about.html:1:1: error: '.html' files are not allowed under docs/" in result.stderr
+    assert "docs/images/up:1:1: error: symbolic link loop" in result.stderr
+    # Refused before MkDocs cleaned the site folder: the previous site is still whole.
+    assert not (site / "about.html").exists()
+    assert (site / "images/dot.png").read_bytes() == _png()
