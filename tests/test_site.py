@@ -222,7 +222,10 @@ def test_render_command_writes_the_plugins_pages(minimal_book: Path, tmp_path: P
     assert {path: from_command.get(path) for path in from_plugin} == from_plugin
     assert len([p for p in from_plugin if p.endswith(".md")]) > 15
     assert "assets/briefbook/briefbook.css" in from_command
-    assert from_command["index.md"] == (minimal_book / "docs/index.md").read_text()
+    # The hand-written page, fenced for `briefbook finish` to sanitise once built.
+    fenced = from_command["index.md"].splitlines()
+    assert fenced[0].startswith("<!-- briefbook:handwritten:")
+    assert "\n".join(fenced[2:-2]) == (minimal_book / "docs/index.md").read_text().rstrip()
 
 
 def test_rendered_tree_builds_with_plain_mkdocs(minimal_book: Path, tmp_path: Path) -> None:
