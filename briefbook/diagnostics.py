@@ -67,7 +67,44 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
+def closest(word: str, choices: Iterable[str]) -> str | None:
+    """The choice most like ``word``, if any is close enough to suggest.  Ties go to the
+    same choice whatever the order of ``choices`` (difflib ranks by score, then string)."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint naming the closest choice, if any is close enough."""
-    close = difflib.get_close_matches(word, sorted(choices), n=1, cutoff=0.6)
-    return f"did you mean '{close[0]}'?" if close else None
+    close = closest(word, choices)
+    return f"did you mean '{close}'?" if close else None
+
+
+class Suggestions:
+    """'Did you mean' hints for unknown ids, with bounded work.
+
+    Each hint compares the word with every id of its kind (difflib, ~5 us a pair), so
+    35,000 unknown references in one note against a large book took minutes.  Hints are
+    memoised per (kind, word), and only the first ``PER_FILE`` distinct unknown words of a
+    file and the first ``PER_RUN`` of a run get one: past that a contributor has a
+    systematic mistake, which more suggestions would not help with."""
+
+    PER_FILE = 20
+    PER_RUN = 200
+
+    def __init__(self) -> None:
+        self._memo: dict[tuple[str, str], str | None] = {}
+        self._per_file: dict[str, int] = {}
+        self._total = 0
+
+    def hint(self, kind: str, word: str, path: str, choices: Iterable[str]) -> str | None:
+        key = (kind, word)
+        if key in self._memo:
+            return self._memo[key]
+        used = self._per_file.get(path, 0)
+        if used >= self.PER_FILE or self._total >= self.PER_RUN:
+            return None
+        self._per_file[path] = used + 1
+        self._total += 1
+        hint = self._memo[key] = did_you_mean(word, choices)
+        return hint

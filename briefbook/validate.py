@@ -14,10 +14,19 @@ from typing import Any
 from briefbook import model
 from briefbook.diagnostics import Diagnostic, Location
 from briefbook.load import Document
-from briefbook.schema import RECORDS, SLUG, Context, convert_fields, hidden_reference, slugify
+from briefbook.schema import (
+    RECORDS,
+    SLUG,
+    Context,
+    convert_fields,
+    hidden_reference,
+    prose_location,
+    prose_problem,
+    slugify,
+)
 from briefbook.yamltree import Mapping
 
-_ID_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?-")
+_ID_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?-")
 
 Records = dict[str, list[Any]]
 
@@ -76,6 +85,12 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
         ctx.error(Location(document.path, document.body_line), "the text has an invisible "
                   "control character written as an HTML character reference",
                   "delete the reference (e.g. &#x202E;); it can hide or reorder text")
+    problem = prose_problem(document.body) if body is not None else None
+    if problem is not None:
+        ctx.error(prose_location(problem, document.body, Location(document.path,
+                                                                  document.body_line)),
+                  problem.message, problem.hint)
+        body = None  # never rendered: bounds the work of rendering, whatever the text
     match document.kind:
         case "event":
             _check_event_id(document, values, ctx)
