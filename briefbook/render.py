@@ -136,7 +136,7 @@ class Templates:
         self.env.globals["days_between"] = days_between
         self.env.tests["event_record"] = lambda value: isinstance(value, model.Event)
         self.env.globals.update(model=model, fields=schema.RECORDS,
-                                describe_date=describe_date)
+                                prose_rules=schema.PROSE_RULES, describe_date=describe_date)
         self.markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
         self.prose_html: dict[str, str] = {}
         """Sanitised HTML by Markdown source (references already resolved to links)."""

@@ -129,7 +129,7 @@ class Quote(Text):
             return ctx.error(s.at, f"'{self.name}' is {len(text)} characters long; "
                              f"the limit is {self.max_length}", "quote a shorter passage")
         if len(text) < self.min_length:
-            return ctx.error(s.at, f"'{self.name}' '{text}' is {len(text)} character"
+            return ctx.error(s.at, f"{self.name} '{text}' is {len(text)} character"
                              f"{'' if len(text) == 1 else 's'} long; the minimum is "
                              f"{self.min_length}", self.why_min or None)
         return text
@@ -248,12 +248,13 @@ def _unclosed(text: str) -> ProseProblem | None:
     return None
 
 
-def prose_location(problem: ProseProblem, text: str, at: Location) -> Location:
-    """Where ``problem`` sits in the file, given where the text's first line is."""
+def prose_location(problem: ProseProblem, text: str, first: Location,
+                   indent: int = 0) -> Location:
+    """Where ``problem`` sits in the file: ``first`` is the text's first line, each line
+    of which is indented by ``indent`` columns in the file (a YAML block)."""
     before = text[: problem.offset]
-    line = before.count("\n")
     col = problem.offset - (before.rfind("\n") + 1)
-    return Location(at.path, at.line + line, (at.col if line == 0 else 1) + col)
+    return Location(first.path, first.line + before.count("\n"), 1 + indent + col)
 
 
 @dataclass(frozen=True)
@@ -271,10 +272,14 @@ class Markdown(Field):
         if len(s.value) > self.max_length:
             return ctx.error(s.at, f"'{self.name}' is longer than {self.max_length} characters")
         at = Location(s.at.path, s.at.line + 1, 1) if s.block else s.at
-        problem = prose_problem(s.value)
+        problem = prose_problem(s.value)  # before anything else reads the text
         if problem is not None:
-            return ctx.error(prose_location(problem, s.value, at) if s.block else s.at,
-                             f"'{self.name}': {problem.message}", problem.hint)
+            where = s.at
+            if s.block:  # a literal block keeps its lines: only the indentation moves
+                first = ctx.text.split("\n", at.line)[at.line - 1] if ctx.text else ""
+                indent = len(first) - len(first.lstrip(" "))
+                where = prose_location(problem, s.value, at, indent)
+            return ctx.error(where, f"'{self.name}': {problem.message}", problem.hint)
         if hidden_reference(s.value):
             return ctx.error(s.at, f"'{self.name}' has an invisible control character "
                              "written as an HTML character reference",
@@ -798,7 +803,7 @@ RECORDS: dict[str, RecordSpec] = {
                    "(subscription prompts, adverts) to de-emphasise.",
                    # Every occurrence of a passage is dimmed: a letter or two would
                    # dim most of the text and multiply the page's size.
-                   item=Quote("passage", "", min_length=MIN_BOILERPLATE,
+                   item=Quote("boilerplate passage", "", min_length=MIN_BOILERPLATE,
                               why_min="quote the whole prompt or advert, e.g. "
                               "'Subscribe to our newsletter'")),
             ListOf("capture_notes", "Known defects of the capture (a stray replacement "

@@ -79,18 +79,7 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
     common: dict[str, Any] = {"id": document.id, "path": document.path}
     if document.kind == "source":
         return _build_source(document, values, ctx)  # its body is the archive, not prose
-    body = (model.prose(document.body, Location(document.path, document.body_line))
-            if document.body.strip() else None)
-    if body is not None and hidden_reference(document.body):
-        ctx.error(Location(document.path, document.body_line), "the text has an invisible "
-                  "control character written as an HTML character reference",
-                  "delete the reference (e.g. &#x202E;); it can hide or reorder text")
-    problem = prose_problem(document.body) if body is not None else None
-    if problem is not None:
-        ctx.error(prose_location(problem, document.body, Location(document.path,
-                                                                  document.body_line)),
-                  problem.message, problem.hint)
-        body = None  # never rendered: bounds the work of rendering, whatever the text
+    body = _body(document, ctx)
     match document.kind:
         case "event":
             _check_event_id(document, values, ctx)
@@ -104,6 +93,24 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
         case "note":
             return model.Note(**common, **values, body=body)
     raise AssertionError(document.kind)
+
+
+def _body(document: Document, ctx: Context) -> model.Prose | None:
+    if not document.body.strip():
+        return None
+    first_line = Location(document.path, document.body_line)
+    if hidden_reference(document.body):
+        ctx.error(first_line, "the text has an invisible control character written as an "
+                  "HTML character reference",
+                  "delete the reference (e.g. &#x202E;); it can hide or reorder text")
+    problem = prose_problem(document.body)
+    if problem is not None:
+        # Checked before anything reads the text further, and then the text is dropped:
+        # the record keeps its other errors, and nothing renders it.
+        ctx.error(prose_location(problem, document.body, first_line), problem.message,
+                  problem.hint)
+        return None
+    return model.prose(document.body, first_line)
 
 
 def _check_event_id(document: Document, values: dict[str, Any], ctx: Context) -> None:
