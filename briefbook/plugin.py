@@ -25,9 +25,11 @@ from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
 from briefbook.csp import add_policy
+from briefbook.diagnostics import Diagnostic, Location
 from briefbook.load import Layout, ReadCache
 from briefbook.pipeline import check
 from briefbook.render import Page, Renderer, Templates, assets, sanitize_page
+from briefbook.schema import prose_location, prose_problem
 from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
@@ -145,6 +147,24 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         generated.edit_uri = (posixpath.relpath(page.edit_path, docs_rel)
                               if page.edit_path else None)
         files.append(generated)
+
+    def on_page_markdown(self, markdown: str, /, *, page: MkPage, config: MkDocsConfig,
+                         files: Files) -> str | None:
+        if page.file.generated_by is None:
+            # Hand-written pages are rendered by MkDocs' own Markdown, which is as
+            # superlinear on unclosed brackets and deep nesting as prose is: the same bounds
+            # stop the build with a located message instead of stalling it.
+            problem = prose_problem(markdown)
+            if problem is not None:
+                raw = page.file.content_string
+                skipped = raw[: len(raw) - len(markdown)].count("\n") if raw.endswith(
+                    markdown) else 0
+                path = posixpath.join(self._layout.docs, page.file.src_uri)
+                at = prose_location(problem, markdown, Location(path, skipped + 1))
+                message = Diagnostic(at, "error", problem.message, problem.hint).format()
+                log.error(message)
+                raise PluginError(f"briefbook: {message}")
+        return None
 
     def on_page_content(self, content: str, /, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -226,3 +227,22 @@ def test_many_unknown_references_have_bounded_suggestion_work(tmp_path: Path) ->
     assert errors[0].hint == f"did you mean '{event}'?"
     assert errors[-1].hint == "create the event or fix the id"
     assert_bounded(unknown, known)
+
+
+def test_hand_written_page_with_unclosed_brackets_stops_the_build(tmp_path: Path) -> None:
+    """MkDocs renders hand-written pages itself: the plugin applies the same bounds."""
+    from tests.conftest import mkdocs_build
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE, tmp_path / "book")
+    home = tmp_path / "book/docs/index.md"
+    original = home.read_text(encoding="utf-8")
+    home.write_text(original + "\n" + plain_prose(20_000) + "\n", encoding="utf-8")
+    plain = seconds(lambda: mkdocs_build(tmp_path / "book", site))
+    home.write_text(original + "\n" + "[" * 20_000 + "\n", encoding="utf-8")
+    results: list[subprocess.CompletedProcess[str]] = []
+    hostile = seconds(lambda: results.append(mkdocs_build(tmp_path / "book", site)))
+    line = original.count("\n") + 2
+    assert results[0].returncode != 0
+    assert f"docs/index.md:{line}:11: error: '[' nested more than 10 deep" in results[0].stderr
+    assert "Traceback" not in results[0].stderr
+    assert_bounded(hostile, plain)
