@@ -175,23 +175,37 @@ def prose_problem(text: str) -> ProseProblem | None:
     if len(text) > MAX_PROSE_LENGTH:
         return ProseProblem(0, f"the text is {len(text):,} characters long; the limit is "
                             f"{MAX_PROSE_LENGTH:,}", "split it into several notes")
-    code: list[str] = []  # prose with fenced code blanked out: nothing in it is parsed
-    in_fence = False
+    lines = text.split("\n")
+    code = _fenced_lines(lines)
     offset = 0
-    for line in text.split("\n"):
-        fence = _FENCE.match(line)
-        if fence or in_fence:
-            in_fence = in_fence != bool(fence)
-            code.append(" " * len(line))
+    for number, line in enumerate(lines):
+        if number in code:
+            lines[number] = " " * len(line)  # nothing inside fenced code is parsed
         else:
-            code.append(line)
             depth = _nesting(line)
             if depth > MAX_PROSE_NESTING:
                 return ProseProblem(offset, f"this line nests {depth} levels of lists or "
                                     f"block quotes; the limit is {MAX_PROSE_NESTING}",
                                     "flatten the list (indentation counts 4 columns a level)")
         offset += len(line) + 1
-    return _unclosed("\n".join(code))
+    return _unclosed("\n".join(lines))
+
+
+def _fenced_lines(lines: list[str]) -> set[int]:
+    """Lines of fenced code blocks, fences included.  As in Python-Markdown, a block is
+    closed by its own fence string alone on a line; a fence never closed opens nothing,
+    so what follows it is still prose, and still checked."""
+    code: set[int] = set()
+    opened: tuple[int, str] | None = None
+    for number, line in enumerate(lines):
+        if opened is None:
+            fence = _FENCE.match(line)
+            if fence:
+                opened = (number, fence.group())
+        elif line.rstrip(" ") == opened[1]:
+            code.update(range(opened[0], number + 1))
+            opened = None
+    return code
 
 
 def _nesting(line: str) -> int:
@@ -238,13 +252,13 @@ def _unclosed(text: str) -> ProseProblem | None:
     if open_tag >= 0:
         tags.append(open_tag)
     for found, what, hint in (
-        (sorted(unclosed_brackets), "unclosed '[' or '](' ",
+        (sorted(unclosed_brackets), "unclosed '[' or ']('",
          "close each link as [text](url), or escape literal brackets as \\[ and \\("),
         (tags, "unclosed '<' tags", "close each tag with '>', or write a literal '<' as &lt;"),
     ):
         if len(found) > MAX_UNCLOSED:
-            return ProseProblem(found[MAX_UNCLOSED], f"the text has {len(found)} {what.strip()}"
-                                f"; the limit is {MAX_UNCLOSED}", hint)
+            return ProseProblem(found[MAX_UNCLOSED], f"the text has {len(found)} {what}; "
+                                f"the limit is {MAX_UNCLOSED}", hint)
     return None
 
 

@@ -103,6 +103,8 @@ def refused_or_rendered(book: Path, templates: Templates, body: str) -> Checked:
     pytest.param("\n".join("\t" * i + "- x" for i in range(300)), id="list nested 300 by tabs"),
     pytest.param(">" * 5_000 + " quoted", id="quote nested 5,000 levels"),
     pytest.param("[x](" * 3_000, id="3,000 unclosed link targets"),
+    pytest.param("```\n" + "[" * 10_000, id="10,000 [ after a fence never closed"),
+    pytest.param("```\ncode\n```\n" + "[" * 10_000, id="10,000 [ after a closed fence"),
 ])
 def test_red_team_prose_is_refused_quickly(book: Path, templates: Templates, body: str) -> None:
     checked = refused_or_rendered(book, templates, body)
@@ -112,7 +114,8 @@ def test_red_team_prose_is_refused_quickly(book: Path, templates: Templates, bod
 def test_prose_at_the_limits_still_renders(book: Path, templates: Templates) -> None:
     limit = schema.MAX_UNCLOSED
     nested = "\n".join("    " * (level - 1) + "- item" for level in range(1, 20))
-    body = "[" * limit + " text\n\n" + "<b " * limit + "\n\n" + nested + "\n"
+    body = ("[" * limit + " text\n\n" + "<b " * limit + "\n\n" + nested + "\n\n"
+            + "```\n" + "[" * 1_000 + "\n```\n")  # fenced code is not parsed
     checked = refused_or_rendered(book, templates, body)
     assert not checked.errors
 
