@@ -43,8 +43,8 @@ def seconds(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
-def assert_bounded(hostile: float, plain: float) -> None:
-    assert hostile <= RATIO * plain + SLACK, (
+def assert_bounded(hostile: float, plain: float, ratio: float = RATIO) -> None:
+    assert hostile <= ratio * plain + SLACK, (
         f"{hostile:.2f} s against {plain:.2f} s for the plain input")
 
 
@@ -145,12 +145,14 @@ def words(count: int) -> str:
 
 
 def test_quote_hint_on_a_large_source_is_bounded() -> None:
-    text = words(150_000)  # about 1.5 MB
-    passage = Passage(text)
-    quote = "militia fired twelve rockets at the embassy compound in Baghdad overnight"
-    plain = seconds(lambda: passage.find(quote))
-    hostile = seconds(lambda: passage.nearest(quote))
-    assert_bounded(hostile, plain * 2 + 0.05)
+    """The hint for a long quote missing from a 1 MB source costs about what reading the
+    source costs (difflib over the whole text took ~17 s)."""
+    text = words(100_000)
+    quote = " ".join(["militia fired twelve rockets at the embassy compound overnight"] * 16)
+    passages: list[Passage] = []
+    plain = seconds(lambda: passages.append(Passage(text)))
+    hostile = seconds(lambda: passages[0].nearest(quote))
+    assert_bounded(hostile, plain)
 
 
 def test_quote_hint_keeps_finding_the_paraphrased_passage() -> None:
@@ -177,17 +179,20 @@ def _source(text: str) -> Source:
 def test_many_aliases_are_found_in_near_linear_time() -> None:
     """Near-linear: many names on a long text cost about what many names on a short text
     plus few names on the long text cost (an alternation of every name multiplied them)."""
-    long_text, short_text = _source(words(40_000)), _source("militia")
+    long_text, short_text = _source(words(150_000)), _source("militia")  # 1.5 MB
 
-    def mentions(source: Source, aliases: int, prefix: str) -> None:
-        # A prefix of its own for each run: `re` caches compiled patterns.
+    def mentions(source: Source, aliases: int, suffix: str) -> None:
+        # Names of their own for each run (`re` caches compiled patterns), that do not all
+        # start alike (`re` factors out a prefix every name shares).
         actor = Actor(id="a", path="docs/actors/a.md", name="Militia", kind="militia",
-                      aliases=tuple(f"{prefix} alias {i}" for i in range(aliases)))
+                      aliases=tuple(f"{chr(65 + i % 26)}{i} {suffix}" for i in range(aliases)))
         Index(Book(sources=(source,), actors=(actor,))).mentions["a"]
 
     plain = (seconds(lambda: mentions(short_text, 20_000, "Plain"))
              + seconds(lambda: mentions(long_text, 20, "Few")))
-    assert_bounded(seconds(lambda: mentions(long_text, 20_000, "Many")), plain)
+    # Compiling 20,000 names dominates both sides, so the usual 20x would hide even the
+    # old quadratic search (17x here); near-linear work makes the two sides about equal.
+    assert_bounded(seconds(lambda: mentions(long_text, 20_000, "Many")), plain, ratio=3)
 
 
 def test_citations_against_a_source_full_of_links_are_near_linear() -> None:
