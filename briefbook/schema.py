@@ -117,7 +117,7 @@ class Quote(Text):
 
     def describe(self) -> str:
         if self.min_length > 1:
-            return f"a verbatim passage of at least {self.min_length} characters"
+            return f"a verbatim passage (at least {self.min_length} characters)"
         return self.type_name
 
     def convert(self, node: Node, ctx: Context) -> str | Invalid:
@@ -636,9 +636,8 @@ def _plural(description: str) -> str:
     rest = words[1] if words[0] in ("a", "an") and len(words) > 1 else description
     if rest == "one line of text":
         return "one-line texts"
-    if rest.endswith(" (see below)"):
-        return rest.replace(" (see below)", "s (see below)")
-    return rest if rest.endswith("text") else rest + "s"
+    noun, bracket, remark = rest.partition(" (")  # "entry (see below)" -> "entries (...)"
+    return (noun if noun.endswith("text") else noun + "s") + bracket + remark
 
 
 def slugify(text: str) -> str:
