@@ -129,7 +129,7 @@ runs = st.lists(st.tuples(st.sampled_from(PIECES), st.integers(1, 20_000)), min_
 
 @settings(max_examples=20, deadline=None, derandomize=True, database=None,
           phases=[Phase.explicit, Phase.generate],  # shrinking would re-time many inputs
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+          suppress_health_check=[HealthCheck.too_slow])
 @given(runs)
 def test_pathological_prose_is_refused_or_rendered_in_bounded_time(
         book: Path, templates: Templates, pieces: list[tuple[str, int]]) -> None:
