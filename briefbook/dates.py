@@ -21,9 +21,11 @@ SEASONS = {21: "Spring", 22: "Summer", 23: "Autumn", 24: "Winter"}
 
 _SEASON_MONTHS = {21: (3, 5), 22: (6, 8), 23: (9, 11), 24: (12, 14)}
 
+# Digits are ASCII only: Python's \d and int() accept any script's digits ("２０２１"),
+# which the published JSON Schema (and every other EDTF reader) refuses.
 _DATE = re.compile(
-    r"(?P<year>\d{4}|\d{3}X|\d{2}XX)"
-    r"(?:-(?P<month>\d{2}|XX)(?:-(?P<day>\d{2}|XX))?)?"
+    r"(?P<year>[0-9]{4}|[0-9]{3}X|[0-9]{2}XX)"
+    r"(?:-(?P<month>[0-9]{2}|XX)(?:-(?P<day>[0-9]{2}|XX))?)?"
     r"(?P<qual>[?~%])?"
 )
 
@@ -133,6 +135,10 @@ def _parse_single(text: str) -> Edtf | None:
                             "use an interval of months, e.g. 2019-03/2019-05~")
         first_month, last_month = _SEASON_MONTHS[month]
         last_year = year + (last_month - 1) // 12
+        if last_year > dt.MAXYEAR:
+            # Winter runs into the next year's February, and dates stop at 9999-12-31.
+            raise EdtfError(f"'{text}': winter {year} runs into {last_year}, past the last "
+                            f"supported day, 9999-12-31; write {year}-12 for its December")
         last_month = (last_month - 1) % 12 + 1
         end = dt.date(last_year, last_month, calendar.monthrange(last_year, last_month)[1])
         return _make(text, dt.date(year, first_month, 1), end, "season",
@@ -189,13 +195,17 @@ def _interval_label(start: Edtf | None, end: Edtf | None) -> str:
     return f"{start.label} – {end.label}"
 
 
-_FOREIGN = re.compile(r"\d{1,2}[./]\d{1,2}[./]\d{2,4}")
+_FOREIGN = re.compile(r"[0-9]{1,2}[./][0-9]{1,2}[./][0-9]{2,4}")
 
 
 def _explain(text: str) -> str:
+    foreign_digit = next((c for c in text if c.isdigit() and not c.isascii()), None)
+    if foreign_digit is not None:
+        return (f"'{text}' has the digit '{foreign_digit}' (U+{ord(foreign_digit):04X}); "
+                "write dates with the ASCII digits 0-9")
     if _FOREIGN.fullmatch(text):
         return f"'{text}' is not EDTF; write year-month-day, e.g. 2021-02-15"
-    if re.fullmatch(r"\d{4}-\d{1,2}(-\d{1,2})?", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{1,2}(-[0-9]{1,2})?", text):
         return f"'{text}': months and days take two digits, e.g. 2021-02-05"
     if re.search(r"[A-Za-z]", text.replace("X", "")):
         return f"'{text}' is not EDTF; write digits, e.g. 2021-02 for February 2021"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from briefbook import model
-from briefbook.diagnostics import Diagnostic, Location, did_you_mean
+from briefbook.diagnostics import Diagnostic, Location, Suggestions, did_you_mean
 from briefbook.quotes import Passage, Span
 
 
@@ -142,8 +142,7 @@ class Index:
         result: dict[str, list[tuple[model.Source, int]]] = {a.id: [] for a in self.book.actors}
         if not owners:
             return result
-        names = sorted(owners, key=lambda n: (-len(n), n))
-        pattern = re.compile(r"(?<!\w)(?:" + "|".join(map(re.escape, names)) + r")(?!\w)")
+        pattern = re.compile(r"(?<!\w)" + _trie_pattern(list(owners)) + r"(?!\w)")
         for source in self.book.sources:
             counts: dict[str, int] = defaultdict(int)
             for name in pattern.findall(source.text):
@@ -152,6 +151,36 @@ class Index:
             for actor_id, count in counts.items():
                 result[actor_id].append((source, count))
         return result
+
+
+_Trie = dict[str, "_Trie"]
+"""A character to the names' continuations; the key "" marks the end of a name."""
+
+
+def _trie_pattern(names: list[str]) -> str:
+    """One regular expression for many names, as a trie: at each position of a text the
+    match follows one branch per character, instead of trying every name in turn (an
+    alternation of 20,000 aliases made finding mentions quadratic).  Optional tails are
+    greedy, so the longest name matching at a position wins, as a reader would expect
+    ("Kata'ib Hezbollah" before "Kata'ib")."""
+    trie: _Trie = {}
+    for name in names:
+        node = trie
+        for char in name:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def group(node: _Trie) -> str:
+        branches = [re.escape(char) + group(child) for char, child in sorted(node.items())
+                    if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if "" in node:
+            return f"(?:{body})?"
+        return body
+
+    return group(trie)
 
 
 def build_index(book: model.Book, known: set[str] | None = None,
@@ -181,6 +210,7 @@ class _Checker:
         self.failed = failed
         self.problems: list[Diagnostic] = []
         self.estimative: tuple[re.Pattern[str], dict[str, str], str] | None = None
+        self.suggestions = Suggestions()
 
     def error(self, at: Location, message: str, hint: str | None = None) -> None:
         self.problems.append(Diagnostic(at, "error", message, hint))
@@ -193,7 +223,8 @@ class _Checker:
             return True
         if f"{kind}:{ref.id}" not in self.known:
             self.error(ref.at, f"unknown {kind} '{ref.id}'",
-                       did_you_mean(ref.id, self.index.lookup(kind))
+                       self.suggestions.hint(kind, ref.id, ref.at.path,
+                                             self.index.lookup(kind))
                        or f"create the {kind} or fix the id")
         return False
 

@@ -7,7 +7,6 @@ the checker, the editor hints and the documentation cannot drift apart.
 
 from __future__ import annotations
 
-import difflib
 import html
 import re
 from collections.abc import Callable, Sequence
@@ -15,15 +14,23 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from briefbook import dates, model
-from briefbook.diagnostics import Diagnostic, Location, did_you_mean
+from briefbook.diagnostics import Diagnostic, Location, closest, did_you_mean
 from briefbook.yamltree import INVISIBLE, Mapping, Node, Scalar
 from briefbook.yamltree import Sequence as YamlSequence
 
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 SLUG_PATTERN = "^[a-z0-9]+(-[a-z0-9]+)*$"
-_FIGURE = re.compile(r"(?:(?P<qualifier>[a-z]+(?: [a-z]+)?) )?(?P<value>\d{1,3}(?:,\d{3})+|\d+)")
+# Numbers are ASCII digits only: Python's \d and int() also take other scripts' digits
+# ("١٠"), which the published JSON Schema refuses.
+_FIGURE = re.compile(r"(?:(?P<qualifier>[a-z]+(?: [a-z]+)?) )?"
+                     r"(?P<value>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)")
+MAX_FIGURE_DIGITS = 12
+"""A figure counts rockets, strikes or people: twelve digits (under a trillion) is far past
+any real count, and a 5,000-digit one would otherwise reach Python's int-parsing limit."""
+MIN_BOILERPLATE = 4
+"""Characters a boilerplate passage needs at least (see the source's 'boilerplate')."""
 _URL = re.compile(r"https?://[^\s<>\"'`]+")
-_DECIMAL = re.compile(r"[+-]?\d+(?:\.\d+)?")
+_DECIMAL = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 class Invalid:
@@ -103,7 +110,15 @@ class Text(Field):
 @dataclass(frozen=True)
 class Quote(Text):
     max_length: int = 2000
+    min_length: int = 1
+    why_min: str = ""
+    """Why a shorter passage is refused, for the message."""
     type_name: ClassVar[str] = "a verbatim passage"
+
+    def describe(self) -> str:
+        if self.min_length > 1:
+            return f"a verbatim passage (at least {self.min_length} characters)"
+        return self.type_name
 
     def convert(self, node: Node, ctx: Context) -> str | Invalid:
         s = self.scalar(node, ctx)
@@ -113,13 +128,156 @@ class Quote(Text):
         if len(text) > self.max_length:
             return ctx.error(s.at, f"'{self.name}' is {len(text)} characters long; "
                              f"the limit is {self.max_length}", "quote a shorter passage")
+        if len(text) < self.min_length:
+            return ctx.error(s.at, f"{self.name} '{text}' is {len(text)} character"
+                             f"{'' if len(text) == 1 else 's'} long; the minimum is "
+                             f"{self.min_length}", self.why_min or None)
         return text
+
+    def json_schema(self) -> dict[str, Any]:
+        return {**super().json_schema(), "minLength": self.min_length}
+
+
+# --- Bounds on prose -----------------------------------------------------------------
+# Python-Markdown rescans the rest of a block for every '[' (or '![', '](') it cannot
+# close and the HTML pass does the same for every unclosed tag, so a 10,000-character
+# summary of '[' took 10 s and 90,000 ran past 150 s; nested lists and quotes recurse
+# (700 levels raised RecursionError).  Real prose is nowhere near these limits; with them,
+# rendering stays linear in the length of the text.
+MAX_PROSE_NESTING = 20
+"""Levels of lists and block quotes a prose line may nest (indentation counts 4 columns
+a level)."""
+MAX_UNCLOSED = 10
+"""Unclosed '[', '](' and '<tag' a prose text may hold, and how deep '[' may nest."""
+MAX_PROSE_LENGTH = 100_000
+"""Characters of a prose field or body: past this, even linear work slows the preview."""
+PROSE_RULES = (
+    f"at most {MAX_PROSE_LENGTH:,} characters; lists and block quotes nested at most "
+    f"{MAX_PROSE_NESTING} levels deep; at most {MAX_UNCLOSED} unclosed `[`, `](` or "
+    f"`<tag`, and `[` nested at most {MAX_UNCLOSED} deep"
+)
+
+_FENCE = re.compile(r"(?:`{3,}|~{3,})")
+_NESTING_MARKER = re.compile(r"[ \t]*(?:>|(?:[-*+]|[0-9]{1,9}[.)])(?=[ \t]|$))")
+_PROSE_SYNTAX = re.compile(r"\\.|\]\(|[\[\]()>]|<(?=[A-Za-z/!?])", re.DOTALL)
+
+
+@dataclass(frozen=True, slots=True)
+class ProseProblem:
+    offset: int
+    """Where in the text, for the location."""
+    message: str
+    hint: str
+
+
+def prose_problem(text: str) -> ProseProblem | None:
+    """The first bound ``text`` breaks (see ``MAX_PROSE_NESTING``), in one linear pass."""
+    if len(text) > MAX_PROSE_LENGTH:
+        return ProseProblem(0, f"the text is {len(text):,} characters long; the limit is "
+                            f"{MAX_PROSE_LENGTH:,}", "split it into several notes")
+    lines = text.split("\n")
+    code = _fenced_lines(lines)
+    offset = 0
+    for number, line in enumerate(lines):
+        if number in code:
+            lines[number] = " " * len(line)  # nothing inside fenced code is parsed
+        else:
+            depth = _nesting(line)
+            if depth > MAX_PROSE_NESTING:
+                return ProseProblem(offset, f"this line nests {depth} levels of lists or "
+                                    f"block quotes; the limit is {MAX_PROSE_NESTING}",
+                                    "flatten the list (indentation counts 4 columns a level)")
+        offset += len(line) + 1
+    return _unclosed("\n".join(lines))
+
+
+def _fenced_lines(lines: list[str]) -> set[int]:
+    """Lines of fenced code blocks, fences included.  As in Python-Markdown, a block is
+    closed by its own fence string alone on a line; a fence never closed opens nothing,
+    so what follows it is still prose, and still checked."""
+    code: set[int] = set()
+    opened: tuple[int, str] | None = None
+    for number, line in enumerate(lines):
+        if opened is None:
+            fence = _FENCE.match(line)
+            if fence:
+                opened = (number, fence.group())
+        elif line.rstrip(" ") == opened[1]:
+            code.update(range(opened[0], number + 1))
+            opened = None
+    return code
+
+
+def _nesting(line: str) -> int:
+    indent = len(line) - len(line.lstrip(" \t"))
+    depth = len(line[:indent].expandtabs(4)) // 4
+    at = 0
+    while (m := _NESTING_MARKER.match(line, at)) and m.end() > at:
+        depth += 1
+        at = m.end()
+    return depth
+
+
+def _unclosed(text: str) -> ProseProblem | None:
+    brackets: list[int] = []
+    link_targets: list[int] = []
+    tags: list[int] = []
+    open_tag = -1
+    for m in _PROSE_SYNTAX.finditer(text):
+        token, at = m.group(), m.start()
+        if token == "[":
+            brackets.append(at)
+            if len(brackets) > MAX_UNCLOSED:
+                return ProseProblem(at, f"'[' nested more than {MAX_UNCLOSED} deep",
+                                    "escape literal brackets as \\[ and \\]")
+        elif token == "]":
+            if brackets:
+                brackets.pop()
+        elif token == "](":
+            if brackets:
+                brackets.pop()
+            link_targets.append(at + 1)
+        elif token == ")":
+            if link_targets:
+                link_targets.pop()
+        elif token == "<":
+            if open_tag >= 0:
+                tags.append(open_tag)
+            open_tag = at
+        elif token == ">":
+            open_tag = -1
+        elif token == "(" and link_targets:
+            link_targets.append(-1)  # nested parentheses inside a link target
+    unclosed_brackets = brackets + [t for t in link_targets if t >= 0]
+    if open_tag >= 0:
+        tags.append(open_tag)
+    for found, what, hint in (
+        (sorted(unclosed_brackets), "unclosed '[' or ']('",
+         "close each link as [text](url), or escape literal brackets as \\[ and \\("),
+        (tags, "unclosed '<' tags", "close each tag with '>', or write a literal '<' as &lt;"),
+    ):
+        if len(found) > MAX_UNCLOSED:
+            return ProseProblem(found[MAX_UNCLOSED], f"the text has {len(found)} {what}; "
+                                f"the limit is {MAX_UNCLOSED}", hint)
+    return None
+
+
+def prose_location(problem: ProseProblem, text: str, first: Location,
+                   indent: int = 0) -> Location:
+    """Where ``problem`` sits in the file: ``first`` is the text's first line, each line
+    of which is indented by ``indent`` columns in the file (a YAML block)."""
+    before = text[: problem.offset]
+    col = problem.offset - (before.rfind("\n") + 1)
+    return Location(first.path, first.line + before.count("\n"), 1 + indent + col)
 
 
 @dataclass(frozen=True)
 class Markdown(Field):
-    max_length: int = 100_000
+    max_length: int = MAX_PROSE_LENGTH
     type_name: ClassVar[str] = "Markdown text"
+
+    def describe(self) -> str:
+        return f"Markdown text ({PROSE_RULES})"
 
     def convert(self, node: Node, ctx: Context) -> model.Prose | Invalid:
         s = self.scalar(node, ctx)
@@ -128,6 +286,14 @@ class Markdown(Field):
         if len(s.value) > self.max_length:
             return ctx.error(s.at, f"'{self.name}' is longer than {self.max_length} characters")
         at = Location(s.at.path, s.at.line + 1, 1) if s.block else s.at
+        problem = prose_problem(s.value)  # before anything else reads the text
+        if problem is not None:
+            where = s.at
+            if s.block:  # a literal block keeps its lines: only the indentation moves
+                first = ctx.text.split("\n", at.line)[at.line - 1] if ctx.text else ""
+                indent = len(first) - len(first.lstrip(" "))
+                where = prose_location(problem, s.value, at, indent)
+            return ctx.error(where, f"'{self.name}': {problem.message}", problem.hint)
         if hidden_reference(s.value):
             return ctx.error(s.at, f"'{self.name}' has an invisible control character "
                              "written as an HTML character reference",
@@ -242,7 +408,8 @@ class Number(Field):
         if isinstance(s, Invalid):
             return s
         if not _DECIMAL.fullmatch(s.value.strip()):
-            return ctx.error(s.at, f"'{self.name}' must be a decimal number, not '{s.value}'")
+            return ctx.error(s.at, f"'{self.name}' must be a decimal number, not '{s.value}'",
+                             _digits_hint(s.value))
         value = float(s.value)
         if not self.low <= value <= self.high:
             return ctx.error(s.at, f"'{self.name}' {s.value.strip()} is out of range",
@@ -281,7 +448,8 @@ class Figures(Field):
 
     def describe(self) -> str:
         return ("a mapping of " + ", ".join(f"`{n}`" for n in model.FIGURE_NAMES)
-                + " to a number, optionally qualified (`at least 10`, `up to 110`)")
+                + f" to a number of at most {MAX_FIGURE_DIGITS} digits, optionally qualified "
+                "(`at least 10`, `up to 110`)")
 
     def convert(self, node: Node, ctx: Context) -> tuple[tuple[str, model.Figure], ...] | Invalid:
         if not isinstance(node, Mapping):
@@ -299,7 +467,13 @@ class Figures(Field):
             m = _FIGURE.fullmatch(value.value.strip())
             if not m:
                 ctx.error(value.at, f"figure '{name}' must be a number like 14 or "
-                          f"'at least 10', not '{value.value}'")
+                          f"'at least 10', not '{value.value}'", _digits_hint(value.value))
+                continue
+            digits = len(m.group("value").replace(",", ""))
+            if digits > MAX_FIGURE_DIGITS:
+                ctx.error(value.at, f"figure '{name}' has {digits} digits; the limit is "
+                          f"{MAX_FIGURE_DIGITS}", "a figure counts attacks, weapons or "
+                          "people: check the number against the source")
                 continue
             qualifier = m.group("qualifier")
             if qualifier is not None and qualifier not in model.FIGURE_QUALIFIERS:
@@ -312,10 +486,12 @@ class Figures(Field):
         return tuple(sorted(found.items(), key=lambda item: order[item[0]]))
 
     def json_schema(self) -> dict[str, Any]:
+        groups = (MAX_FIGURE_DIGITS - 1) // 3
+        number = f"([0-9]{{1,{MAX_FIGURE_DIGITS}}}|[0-9]{{1,3}}(,[0-9]{{3}}){{1,{groups}}})"
         value = {"anyOf": [
-            {"type": "integer", "minimum": 0},
+            {"type": "integer", "minimum": 0, "maximum": 10 ** MAX_FIGURE_DIGITS - 1},
             {"type": "string",
-             "pattern": f"^(({'|'.join(model.FIGURE_QUALIFIERS)}) )?[0-9][0-9,]*$"},
+             "pattern": f"^(({'|'.join(model.FIGURE_QUALIFIERS)}) )?{number}$"},
         ]}
         return {"type": "object", "additionalProperties": False,
                 "properties": dict.fromkeys(model.FIGURE_NAMES, value)}
@@ -424,10 +600,11 @@ def convert_fields(node: Node, fields: Sequence[Field], ctx: Context,
     for name, (key, value) in node.entries.items():
         spec = by_name.get(name)
         if spec is None:
-            close = difflib.get_close_matches(name, list(by_name), n=1, cutoff=0.6)
-            misspelt.update(close)
+            close = closest(name, by_name)
+            if close is not None:
+                misspelt.add(close)
             ctx.error(key.at, f"unknown field '{name}' in {what}",
-                      f"did you mean '{close[0]}'?" if close
+                      f"did you mean '{close}'?" if close
                       else "known fields: " + ", ".join(by_name))
             continue  # the other fields are still checked, and the record still indexed
         if isinstance(value, Scalar) and not value.value.strip():
@@ -475,15 +652,22 @@ def hidden_reference(text: str) -> bool:
     return INVISIBLE.search(html.unescape(text)) is not None
 
 
+def _digits_hint(text: str) -> str | None:
+    """Other scripts' digits look like numbers but are not ASCII: say which one it is."""
+    digit = next((c for c in text if c.isdigit() and not c.isascii()), None)
+    if digit is None:
+        return None
+    return f"'{digit}' (U+{ord(digit):04X}) is not an ASCII digit; write it with 0-9"
+
+
 def _plural(description: str) -> str:
     """'an event id' -> 'event ids', for list descriptions."""
     words = description.split(" ", 1)
     rest = words[1] if words[0] in ("a", "an") and len(words) > 1 else description
     if rest == "one line of text":
         return "one-line texts"
-    if rest.endswith(" (see below)"):
-        return rest.replace(" (see below)", "s (see below)")
-    return rest if rest.endswith("text") else rest + "s"
+    noun, bracket, remark = rest.partition(" (")  # "entry (see below)" -> "entries (...)"
+    return (noun if noun.endswith("text") else noun + "s") + bracket + remark
 
 
 def slugify(text: str) -> str:
@@ -686,7 +870,11 @@ RECORDS: dict[str, RecordSpec] = {
             Date("accessed", "When the text was captured."),
             ListOf("boilerplate", "Verbatim passages of reader-facing boilerplate "
                    "(subscription prompts, adverts) to de-emphasise.",
-                   item=Quote("passage", "")),
+                   # Every occurrence of a passage is dimmed: a letter or two would
+                   # dim most of the text and multiply the page's size.
+                   item=Quote("boilerplate passage", "", min_length=MIN_BOILERPLATE,
+                              why_min="quote the whole prompt or advert, e.g. "
+                              "'Subscribe to our newsletter'")),
             ListOf("capture_notes", "Known defects of the capture (a stray replacement "
                    "character, a duplicated byline).", item=Text("note", "", max_length=500)),
             EDITOR_NOTES,

@@ -21,11 +21,13 @@ from briefbook.schema import (
     Context,
     convert_fields,
     hidden_reference,
+    prose_location,
+    prose_problem,
     slugify,
 )
 from briefbook.yamltree import Mapping
 
-_ID_DATE = re.compile(r"(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?-")
+_ID_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2}))?(?:-([0-9]{2}))?-")
 
 Records = dict[str, list[Any]]
 
@@ -70,13 +72,12 @@ def _sorted(records: list[Any]) -> tuple[Any, ...]:
 
 
 def _check_page(document: Document, ctx: Context) -> None:
-    """A hand-written page is no record: only its front matter and hidden marks are checked."""
+    """A hand-written page is no record: its front matter is allow-listed, and its body is
+    checked as prose is (hidden marks, and the bounds that keep Markdown linear: every
+    engine renders it with Python-Markdown)."""
     if document.meta is not None:
         convert_fields(document.meta, PAGE_FIELDS, ctx, "a hand-written page")
-    if hidden_reference(document.body):
-        ctx.error(Location(document.path, document.body_line), "the text has an invisible "
-                  "control character written as an HTML character reference",
-                  "delete the reference (e.g. &#x202E;); it can hide or reorder text")
+    _body(document, ctx)
 
 
 def _build(document: Document, ctx: Context) -> model.Record | None:
@@ -96,12 +97,7 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
     common: dict[str, Any] = {"id": document.id, "path": document.path}
     if document.kind == "source":
         return _build_source(document, values, ctx)  # its body is the archive, not prose
-    body = (model.prose(document.body, Location(document.path, document.body_line))
-            if document.body.strip() else None)
-    if body is not None and hidden_reference(document.body):
-        ctx.error(Location(document.path, document.body_line), "the text has an invisible "
-                  "control character written as an HTML character reference",
-                  "delete the reference (e.g. &#x202E;); it can hide or reorder text")
+    body = _body(document, ctx)
     match document.kind:
         case "event":
             _check_event_id(document, values, ctx)
@@ -116,6 +112,24 @@ def _build(document: Document, ctx: Context) -> model.Record | None:
             return model.Note(**common, **values, body=body,
                               estimative_at=_key_at(document, "estimative_language"))
     raise AssertionError(document.kind)
+
+
+def _body(document: Document, ctx: Context) -> model.Prose | None:
+    if not document.body.strip():
+        return None
+    first_line = Location(document.path, document.body_line)
+    if hidden_reference(document.body):
+        ctx.error(first_line, "the text has an invisible control character written as an "
+                  "HTML character reference",
+                  "delete the reference (e.g. &#x202E;); it can hide or reorder text")
+    problem = prose_problem(document.body)
+    if problem is not None:
+        # Checked before anything reads the text further, and then the text is dropped:
+        # the record keeps its other errors, and nothing renders it.
+        ctx.error(prose_location(problem, document.body, first_line), problem.message,
+                  problem.hint)
+        return None
+    return model.prose(document.body, first_line)
 
 
 def _check_event_id(document: Document, values: dict[str, Any], ctx: Context) -> None:

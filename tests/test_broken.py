@@ -168,7 +168,14 @@ def _dangling_symlink(book: Path) -> None:
     (book / "seeds/gone.md").symlink_to("nowhere.md")
 
 
+def _note_too_long(book: Path) -> None:
+    note = book / "docs/notes/overview.md"
+    sentence = "The sources disagree on the number of rockets.\n"
+    note.write_text(note.read_text(encoding="utf-8") + sentence * 2500, encoding="utf-8")
+
+
 GENERATORS: dict[str, Callable[[Path], None]] = {
+    "note-too-long": _note_too_long,
     "huge-file": _huge_file,
     "symlink-outside-repository": _symlink_outside,
     "directory-named-like-file": _directory_named_like_file,

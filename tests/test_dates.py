@@ -129,3 +129,51 @@ def test_sorting_is_total_and_deterministic(texts: list[str]) -> None:
     backward = sorted(list(reversed(dates)), key=lambda d: d.sort_key())  # noqa: C414
     assert [d.text for d in forward] == [d.text for d in backward]
     assert all(a.earliest <= b.earliest for a, b in itertools.pairwise(forward))
+
+
+@st.composite
+def extreme_dates(draw: st.DrawFn) -> str:
+    """Dates at the ends of the calendar, where date arithmetic overflows."""
+    def single() -> str:
+        year = draw(st.sampled_from(["0001", "0009", "9998", "9999", "000X", "999X", "99XX",
+                                     "00XX", "2021"]))
+        month = draw(st.sampled_from(["", "-01", "-02", "-12", "-21", "-24", "-XX"]))
+        day = draw(st.sampled_from(["", "-01", "-28", "-29", "-31", "-XX"])) if month else ""
+        return year + month + day + draw(st.sampled_from(["", "?", "~", "%"]))
+    shape = draw(st.sampled_from(["single", "interval", "open end", "open start"]))
+    if shape == "single":
+        return single()
+    if shape == "open end":
+        return f"{single()}/{draw(st.sampled_from(['..', '']))}"
+    if shape == "open start":
+        return f"{draw(st.sampled_from(['..', '']))}/{single()}"
+    return f"{single()}/{single()}"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(extreme_dates(), min_size=2, max_size=2))
+def test_dates_at_the_ends_of_the_calendar_never_overflow(texts: list[str]) -> None:
+    # Whatever the checker accepts, the arithmetic the index and the pages do on it
+    # (lags, timeline buckets, ISO sort keys, labels) must not overflow.
+    parsed = []
+    for text in texts:
+        try:
+            parsed.append(parse(text))
+        except EdtfError as exc:
+            assert str(exc)
+    for a, b in itertools.product(parsed, repeat=2):
+        assert (b.latest - a.earliest).days >= (b.earliest - a.latest).days
+        assert a.earliest.isoformat() <= a.latest.isoformat()
+        assert a.label
+
+
+@pytest.mark.parametrize("text", ["２０２１-03-05", "٢٠٢١-03-05", "2021-٠٣-05", "2021-03-0５"])
+def test_only_ascii_digits_are_digits(text: str) -> None:
+    with pytest.raises(EdtfError, match="ASCII digits 0-9"):
+        parse(text)
+
+
+def test_winter_of_the_last_year_is_refused_with_a_reason() -> None:
+    with pytest.raises(EdtfError, match="winter 9999 runs into 10000"):
+        parse("9999-24")
+    assert parse("9999-23").latest == dt.date(9999, 11, 30)

@@ -74,3 +74,25 @@ def test_any_excerpt_of_a_text_is_found_where_it_is(text: str, start: int, lengt
     assert span is not None
     original = passage.in_text(span)
     assert fold(excerpt) in fold(text[original.start:original.end])
+
+
+@settings(max_examples=300, deadline=None)
+@given(prose, st.integers(0, 80), st.integers(1, 40), prose)
+def test_finding_through_the_word_index_agrees_with_a_plain_search(
+        text: str, start: int, length: int, other: str) -> None:
+    # Large sources find quotes through their word index; it must find exactly what a
+    # plain search finds, excerpts and non-excerpts alike.
+    passage = Passage(text + " " + text)
+    needles = [n for n in (fold(text[start:start + length]), fold(other)) if n]
+    assume(needles)
+    for needle in needles:
+        assert passage._find_by_word(needle) == passage.folded.find(needle)
+
+
+def test_a_large_source_finds_quotes_where_a_small_one_does() -> None:
+    text = " ".join(f"word{i % 500} [link {i}](#)" for i in range(20_000))
+    passage = Passage(text)
+    span = passage.find("word7 link 7 word8")
+    assert span is not None
+    assert passage.folded[span.start:span.end] == "word7 link 7 word8"
+    assert passage.find("word7 link 8 word8") is None
