@@ -277,7 +277,7 @@ class Markdown(Field):
     type_name: ClassVar[str] = "Markdown text"
 
     def describe(self) -> str:
-        return f"Markdown text ({PROSE_RULES})"
+        return f"Markdown text: {PROSE_RULES}"
 
     def convert(self, node: Node, ctx: Context) -> model.Prose | Invalid:
         s = self.scalar(node, ctx)
