@@ -20,10 +20,14 @@ _INLINE_SCRIPT = re.compile(r"<script(?P<attrs>[^>]*)>(?P<body>.*?)</script>", r
 _HEAD = re.compile(r"<head[^>]*>", re.IGNORECASE)
 _EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
 _STATEMENT = re.compile(r"\{%|\{#")
-# What a template expression inside a theme script may become: the relative or absolute
-# URLs Material puts there (base_url, a scope).  No quote, bracket or backslash, so a value
-# can never end the string it sits in.
-_URL_VALUE = r"[A-Za-z0-9._~/:%#?=&+-]*"
+# What a template expression inside a theme script may become: the relative or site-absolute
+# paths Material puts there (base_url, a scope).  No quote, bracket or backslash, so a value
+# can never end the string it sits in; no colon and no leading '//', so it can never name
+# another host or a scheme (Material's redirect template would otherwise send the reader
+# anywhere).
+_URL_VALUE = r"(?!//)[A-Za-z0-9._~/%#?=&+-]*"
+_META = '<meta http-equiv="Content-Security-Policy"'
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,5 +99,13 @@ def add_policy(html: str, theme: ThemeScripts) -> str:
     head = _HEAD.search(html)
     if head is None:
         return html
-    meta = f'<meta http-equiv="Content-Security-Policy" content="{policy(html, theme)}">'
+    meta = f'{_META} content="{policy(html, theme)}">'
     return html[: head.end()] + meta + html[head.end():]
+
+
+def has_policy(html: str) -> bool:
+    """Whether ``add_policy`` already ran on ``html``: judged by where the policy sits (the
+    first thing in ``<head>``), never by its text appearing somewhere, which any page could
+    write."""
+    head = _HEAD.search(html)
+    return head is not None and html.startswith(_META, head.end())

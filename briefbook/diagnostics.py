@@ -62,9 +62,12 @@ MAX_MESSAGE = 400
 
 def _printable(text: str) -> str:
     """Messages quote content; its control characters are shown escaped (a contributor's
-    file must not clear the terminal or forge extra lines) and long quotes are cut."""
+    file must not clear the terminal or forge extra lines), the legacy workflow-command
+    marker '##[' (which a GitHub runner obeys anywhere in a line) is broken, and long
+    quotes are cut."""
     text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1] if m.group() in "\n\t\r"
                             else f"\\u{ord(m.group()):04x}", text)
+    text = text.replace("##[", "#\\#[")
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
 
 
@@ -72,7 +75,8 @@ def printable_path(path: str) -> str:
     """A path safe to start an output line with: control characters escaped, and './' in
     front of one that would otherwise begin with '::' (a workflow command)."""
     shown = _printable(path)
-    return f"./{shown}" if shown.startswith("::") else shown
+    # The runner reads '::' after trimming leading white space.
+    return f"./{shown}" if shown.lstrip().startswith("::") or shown[:1].isspace() else shown
 
 
 _WORK: ContextVar[str] = ContextVar("briefbook_work", default="starting up")

@@ -22,10 +22,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from briefbook.csp import add_policy, theme_scripts
+from briefbook.csp import add_policy, has_policy, theme_scripts
 from briefbook.render import sanitize_page
-
-_POLICY = 'http-equiv="Content-Security-Policy"'
 
 
 def fence_nonce(body: str) -> str:
@@ -87,7 +85,7 @@ def finish_site(site: Path, theme_dirs: Iterable[Path]) -> Finished:
         rel = path.relative_to(site).as_posix()
         text = path.read_text(encoding="utf-8")
         finished = sanitize_fenced(text, rel)
-        if _POLICY not in finished:
+        if not has_policy(finished):
             finished = add_policy(finished, theme)
         if finished != text:
             path.write_text(finished, encoding="utf-8")

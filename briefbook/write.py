@@ -247,7 +247,12 @@ def write_tree(files: dict[str, bytes], out_dir: Path,
         skip = {RENDER_MANIFEST, *ignored}
         for path in sorted(out.rglob("*")):
             rel = path.relative_to(out).as_posix()
-            if path.is_dir() or rel.split("/")[0] in skip:
+            if rel.split("/")[0] in skip:
+                continue
+            if path.is_symlink():  # render writes no links: one could aim its writes elsewhere
+                raise UnsafeOutput(f"{out_dir} holds a symbolic link briefbook did not write "
+                                   f"('{rel}'); render into an empty or new folder")
+            if path.is_dir():
                 continue
             if rel not in previous or _digest(path.read_bytes()) != previous[rel]:
                 raise UnsafeOutput(
@@ -268,10 +273,15 @@ def write_tree(files: dict[str, bytes], out_dir: Path,
         written += 1
     stale = sorted(set(previous) - set(files))
     for rel in stale:
-        (out / rel).unlink(missing_ok=True)
+        # Only a file this function wrote, still as written, and still inside the folder.
+        path = out / rel
+        if (path.resolve().is_relative_to(out) and path.is_file()
+                and _digest(path.read_bytes()) == previous[rel]):
+            path.unlink()
     for rel in stale:  # folders emptied by the removals go too
         for parent in (out / rel).parents:
-            if parent == out or any(parent.iterdir()):
+            if parent == out or not parent.is_dir() or parent.is_symlink() \
+                    or any(parent.iterdir()):
                 break
             parent.rmdir()
     manifest = {"written by": "briefbook render",

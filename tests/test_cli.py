@@ -119,15 +119,21 @@ HOSTILE_PATHS = {
     "newline": "events/x\nevents/y.yaml:1:1: error: forged",
     "escape": "events/\x1b[2Jx.yaml",
     "workflow-command": "::stop-commands::token",
+    "workflow-command-after-space": " ::stop-commands::token",
+    "legacy-workflow-command": "events/x##[stop-commands]token",
     "bidi": "events/\u202eexe.yaml",
 }
 
 
 @pytest.mark.parametrize("path", HOSTILE_PATHS.values(), ids=HOSTILE_PATHS.keys())
 def test_paths_in_messages_are_printed_inert(path: str) -> None:
-    diagnostic = Diagnostic(Location(path, 3, 4), "error", "something is wrong", "fix it")
+    """A GitHub runner obeys '::command' at the start of a line (after leading white space)
+    and the legacy '##[command]' anywhere in it: `stop-commands` would silence every
+    annotation after it."""
+    diagnostic = Diagnostic(Location(path, 3, 4), "error", "quoting ##[error]x", "fix it")
     for line in (diagnostic.format(), diagnostic.github_annotation()):
         assert "\n" not in line and "\r" not in line
         assert not any(ord(c) < 0x20 or 0x202A <= ord(c) <= 0x202E for c in line), line
-    assert not diagnostic.format().startswith("::")
+        assert "##[" not in line, line
+    assert not diagnostic.format().lstrip().startswith("::")
     assert diagnostic.github_annotation().startswith("::error file=")

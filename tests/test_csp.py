@@ -8,7 +8,7 @@ import hashlib
 import importlib.resources
 from pathlib import Path
 
-from briefbook.csp import add_policy, policy, theme_scripts
+from briefbook.csp import add_policy, has_policy, policy, theme_scripts
 
 MATERIAL_TEMPLATES = Path(str(importlib.resources.files("material") / "templates"))
 
@@ -52,6 +52,25 @@ def test_an_injected_script_is_not_allowed_wherever_it_sits(tmp_path: Path) -> N
     assert _hash("alert(2)") not in csp
     assert _hash(breakout) not in csp
     assert csp.count("'sha256-") == 1
+
+
+def test_a_theme_script_cannot_be_pointed_at_another_host() -> None:
+    """Material's redirect template takes a URL: an injected copy must not send the reader
+    to another host, nor run a javascript: URL."""
+    theme = theme_scripts([MATERIAL_TEMPLATES])
+    redirect = ('window.location.replace(["{}",window.location.search,'
+                'window.location.hash].join(""))')
+    assert theme.allows(redirect.format("../events/"))
+    for target in ("https://evil.example/x", "//evil.example/x", "javascript:alert(1)"):
+        assert not theme.allows(redirect.format(target)), target
+
+
+def test_a_page_that_mentions_the_policy_still_gets_it(tmp_path: Path) -> None:
+    html = PAGE.format(base=".", head="",
+                       content='<p>http-equiv="Content-Security-Policy" in a sentence</p>')
+    assert not has_policy(html)
+    finished = add_policy(html, theme_scripts([_theme(tmp_path)]))
+    assert has_policy(finished)
 
 
 def test_scripts_built_from_template_statements_are_never_allowed(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -259,6 +260,21 @@ def test_render_never_overwrites_a_file_it_did_not_write(minimal_book: Path,
     snapshot = {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()}
     assert main(["render", str(docs), "--root", str(minimal_book)]) == 2
     assert {p: p.read_bytes() for p in docs.rglob("*") if p.is_file()} == snapshot
+
+
+def test_render_never_follows_a_link_out_of_its_folder(minimal_book: Path,
+                                                      tmp_path: Path) -> None:
+    """A folder of an earlier render replaced by a link elsewhere: the next render must not
+    write or delete through it."""
+    out = tmp_path / "linked"
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 0
+    victim = tmp_path / "victim"
+    shutil.move(out / "docs" / "events", victim)
+    (out / "docs" / "events").symlink_to(victim, target_is_directory=True)
+    (victim / "2021-03-03-ain-al-asad-rockets.md").write_text("someone else's\n")
+    before = {p.name: p.read_bytes() for p in victim.iterdir()}
+    assert main(["render", str(out), "--root", str(minimal_book)]) == 2
+    assert {p.name: p.read_bytes() for p in victim.iterdir()} == before
 
 
 def test_render_again_removes_pages_of_deleted_records(minimal_book: Path,
