@@ -11,28 +11,24 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from briefbook import __version__
-from briefbook.diagnostics import Diagnostic, internal_error, printable_path
-from briefbook.engine import ENGINES
+from briefbook.diagnostics import Diagnostic, UsageProblem, internal_error, printable_path
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+ENGINES = ("mkdocs", "properdocs", "zensical")
+"""MkDocs and ProperDocs (a MkDocs 1.x fork) run the briefbook plugin; Zensical runs no
+third-party plugin, so it builds the tree ``render`` writes and ``finish`` completes it.
+Named here, not in ``engine``, so that starting the command imports no renderer."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    from briefbook.engine import EngineError
-    from briefbook.finish import FinishError
-    from briefbook.write import Interrupted, UnsafeOutput
-
     try:
         return int(args.run(args))
-    except Interrupted as stop:
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM during a build (write.Interrupted)
         print("briefbook: interrupted", file=sys.stderr)
-        return 128 + stop.signum
-    except KeyboardInterrupt:
-        print("briefbook: interrupted", file=sys.stderr)
-        return 130
-    except (UsageError, UnsafeOutput, EngineError, FinishError) as exc:
+        return 128 + int(getattr(stop, "signum", 2))
+    except UsageProblem as exc:
         print(f"briefbook: error: {printable_path(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
@@ -44,7 +40,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
-class UsageError(Exception):
+class UsageError(UsageProblem):
     pass
 
 

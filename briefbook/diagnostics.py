@@ -56,6 +56,12 @@ class Diagnostic:
         return (self.at.path, self.at.line, self.at.col, self.severity != "error", self.message)
 
 
+class UsageProblem(Exception):
+    """A problem with how briefbook was asked to work (a path, an output folder, a
+    configuration), not with the content: the command prints its message in one line and
+    exits with status 2."""
+
+
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 MAX_MESSAGE = 400
 

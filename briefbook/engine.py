@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from briefbook.diagnostics import UsageProblem
 from briefbook.finish import fence
 from briefbook.render import Page, escape_meta
 
@@ -25,7 +26,7 @@ OWN_OUTPUT = (SITE, ".cache")
 leaves it alone."""
 
 
-class EngineError(Exception):
+class EngineError(UsageProblem):
     """A book configuration that cannot be carried over: the message says why."""
 
 
@@ -42,11 +43,6 @@ def book_config(root: Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise EngineError(f"{CONFIG_NAME} is not a mapping of settings")
     return config
-
-
-ENGINES = ("mkdocs", "properdocs", "zensical")
-"""MkDocs and ProperDocs (a MkDocs 1.x fork) run the briefbook plugin; Zensical runs no
-third-party plugin, so it builds the tree ``render`` writes and ``finish`` completes it."""
 
 
 def package_templates(package: str) -> Path:

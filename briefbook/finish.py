@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from briefbook.csp import add_policy, has_policy, theme_scripts
+from briefbook.diagnostics import UsageProblem
 from briefbook.render import sanitize_page
 
 
@@ -43,7 +44,7 @@ def fence(body: str) -> str:
 _FENCE = re.compile(r"<!-- briefbook:handwritten:(?P<nonce>[0-9a-f]{24}) -->")
 
 
-class FinishError(Exception):
+class FinishError(UsageProblem):
     """A built page that cannot be finished safely: the message names it."""
 
 

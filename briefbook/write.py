@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from briefbook.diagnostics import UsageProblem
 from briefbook.render import Page
 
 
@@ -57,7 +58,7 @@ class BuildFailed(Exception):
     """The engine's output is not a site to publish; the message says why."""
 
 
-class UnsafeOutput(Exception):
+class UnsafeOutput(UsageProblem):
     """An output folder that must not be written: the message says why, in one line."""
 
 
