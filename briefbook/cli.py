@@ -171,9 +171,9 @@ def _plural(n: int, word: str) -> str:
 
 
 def _schema(args: argparse.Namespace) -> int:
-    from briefbook.schema import event_json_schema
+    from briefbook.json_schema import kind_schema
 
-    text = json.dumps(event_json_schema(), indent=2, sort_keys=True) + "\n"
+    text = json.dumps(kind_schema("event"), indent=2, sort_keys=True) + "\n"
     if args.check:
         if args.output is None:
             raise UsageError("--check needs --output FILE")

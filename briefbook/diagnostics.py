@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import re
 from collections import Counter
 from collections.abc import Iterable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Literal
+
+from briefbook.text import UNPRINTABLE
 
 Severity = Literal["error", "warning"]
 
@@ -56,13 +57,27 @@ class Diagnostic:
         return (self.at.path, self.at.line, self.at.col, self.severity != "error", self.message)
 
 
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """Line and column (both from 1) of ``offset`` in ``text``."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+class Problems(list[Diagnostic]):
+    """The messages a stage collects: it goes on after a problem, so one run reports all."""
+
+    def error(self, at: Location, message: str, hint: str | None = None) -> None:
+        self.append(Diagnostic(at, "error", message, hint))
+
+    def warn(self, at: Location, message: str, hint: str | None = None) -> None:
+        self.append(Diagnostic(at, "warning", message, hint))
+
+
 class UsageProblem(Exception):
     """A problem with how briefbook was asked to work (a path, an output folder, a
     configuration), not with the content: the command prints its message in one line and
     exits with status 2."""
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
 MAX_MESSAGE = 400
 
 
@@ -71,7 +86,7 @@ def _printable(text: str) -> str:
     file must not clear the terminal or forge extra lines), the legacy workflow-command
     marker '##[' (which a GitHub runner obeys anywhere in a line) is broken, and long
     quotes are cut."""
-    text = _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1] if m.group() in "\n\t\r"
+    text = UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1] if m.group() in "\n\t\r"
                             else f"\\u{ord(m.group()):04x}", text)
     text = text.replace("##[", "#\\#[")
     return text if len(text) <= MAX_MESSAGE else text[: MAX_MESSAGE - 1] + "…"
@@ -116,6 +131,12 @@ def closest(word: str, choices: Iterable[str]) -> str | None:
     same choice whatever the order of ``choices`` (difflib ranks by score, then string)."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
     return close[0] if close else None
+
+
+def choice_hint(word: str, choices: Iterable[str]) -> str:
+    """'did you mean' the closest choice, or else the whole list to choose from."""
+    listed = list(choices)
+    return did_you_mean(word, listed) or "use one of: " + ", ".join(listed)
 
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:

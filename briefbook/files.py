@@ -16,7 +16,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from briefbook.diagnostics import Diagnostic, Location, _printable
-from briefbook.schema import slugify
+from briefbook.fields import slugify
 
 MAX_DEPTH = 24
 """Folder levels below a content folder; far more than any book needs, and a bound keeps the

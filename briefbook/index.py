@@ -6,15 +6,23 @@ response and the attacks it answered), so each page can be rendered from the ind
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from briefbook import model
-from briefbook.diagnostics import Diagnostic, Location, Suggestions, did_you_mean
+from briefbook.diagnostics import Diagnostic, Location, Problems, Suggestions, choice_hint
 from briefbook.quotes import Passage, Span
+
+
+@dataclass(frozen=True, slots=True)
+class Quoted:
+    """A citation resolved: its source, and the anchor of its passage on the source's page."""
+
+    source: model.Source
+    citation: model.Citation
+    anchor: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,44 +30,22 @@ class Cited:
     """One citation seen from its source: who cites it, and where the quote sits."""
 
     record: model.Event | model.Option | model.Actor
-    citation: model.Citation
+    quoted: Quoted
     span: Span
     """Where the quote sits in the source's folded text (``Passage.in_text`` maps it back)."""
-    anchor: str
     role: str
     """What the citation supports: 'event', 'attribution', 'recommends', 'doubts', 'relation'."""
-
-
-@dataclass(frozen=True, slots=True)
-class FigureTable:
-    columns: list[model.Citation]
-    names: list[str]
-    cells: dict[str, list[model.Figure | None]]
-    disputed: list[str]
-    """Figures the sources (or passages of one source) report differently."""
-
-
-@dataclass(frozen=True, slots=True)
-class Response:
-    response: model.Event
-    attack: model.Event
-    lag: tuple[int, int]
-    """Fewest and most days between the two (equal when both dates are days)."""
 
 
 @dataclass
 class Index:
     book: model.Book
-    events: dict[str, model.Event] = field(default_factory=dict)
-    sources: dict[str, model.Source] = field(default_factory=dict)
-    actors: dict[str, model.Actor] = field(default_factory=dict)
-    places: dict[str, model.Place] = field(default_factory=dict)
-    options: dict[str, model.Option] = field(default_factory=dict)
-    notes: dict[str, model.Note] = field(default_factory=dict)
+    tables: dict[str, dict[str, model.RecordLike]] = field(default_factory=dict)
+    """Kind name to its records by id."""
     cited_by: dict[str, list[Cited]] = field(default_factory=lambda: defaultdict(list))
     """Source id to its citations, in the order the quotes appear in the text."""
-    citation_anchor: dict[int, str] = field(default_factory=dict)
-    """id() of a Citation to the anchor of its passage on the source page."""
+    quoted: dict[model.Citation, Quoted] = field(default_factory=dict)
+    """Every citation whose quote was found, resolved."""
     answered_by: dict[str, list[model.Event]] = field(default_factory=lambda: defaultdict(list))
     roles: dict[str, dict[str, dict[str, model.Event]]] = field(
         default_factory=lambda: defaultdict(lambda: defaultdict(dict)))
@@ -72,51 +58,29 @@ class Index:
     place_events: dict[str, list[model.Event]] = field(default_factory=lambda: defaultdict(list))
     passages: dict[str, Passage] = field(default_factory=dict)
 
-    def lookup(self, kind: str) -> dict[str, model.Record]:
-        return self._tables[kind]
+    def lookup(self, kind: str) -> dict[str, model.RecordLike]:
+        return self.tables.get(kind, {})
 
-    @cached_property
-    def _tables(self) -> dict[str, dict[str, model.Record]]:
-        # Built once: every reference of every record goes through lookup().
-        return {
-            "event": self.events, "source": self.sources, "actor": self.actors,  # type: ignore[dict-item]
-            "place": self.places, "option": self.options, "note": self.notes,  # type: ignore[dict-item]
-        }
+    # Typed tables of the built-in kinds, for the checks that treat each in its own way.
+    @property
+    def events(self) -> dict[str, model.Event]:
+        return self.tables["event"]  # type: ignore[return-value]
 
-    def figure_table(self, event: model.Event) -> FigureTable:
-        """The reported-figures table: one column per citation that reports figures (a
-        source that gives different figures in two passages gets two columns), one row
-        per figure, and the figures whose values differ between any two columns."""
-        columns = [c for c in event.citations if c.reports]
-        reported = {name for c in columns for name, _ in c.reports}
-        names = [n for n in model.FIGURE_NAMES if n in reported]
-        cells = {name: [dict(c.reports).get(name) for c in columns] for name in names}
-        disputed = [name for name, row in cells.items()
-                    if len({f.value for f in row if f is not None}) > 1]
-        return FigureTable(columns, names, cells, disputed)
+    @property
+    def sources(self) -> dict[str, model.Source]:
+        return self.tables["source"]  # type: ignore[return-value]
 
-    def responses(self) -> list[Response]:
-        pairs = []
-        for event in self.book.events:
-            for ref in event.responds_to:
-                attack = self.events.get(ref.id)
-                if attack is not None:
-                    pairs.append(Response(event, attack, lag(attack, event)))
-        return pairs
+    @property
+    def actors(self) -> dict[str, model.Actor]:
+        return self.tables["actor"]  # type: ignore[return-value]
 
-    def timeline(self) -> list[tuple[int, list[tuple[str, bool, list[model.Event]]]]]:
-        """Events by year, then by month; an event whose date spans more than a month goes
-        into a labelled bucket ('Spring 2019', '2020') ahead of the month it starts in."""
-        buckets: dict[tuple[int, int, int, str], list[model.Event]] = defaultdict(list)
-        for event in self.book.events:
-            first, last = event.date.earliest, event.date.latest
-            wide = (last - first).days > 31
-            label = event.date.label if wide else f"{calendar.month_name[first.month]} {first.year}"
-            buckets[(first.year, first.month, 1 if not wide else 0, label)].append(event)
-        years: dict[int, list[tuple[str, bool, list[model.Event]]]] = defaultdict(list)
-        for (year, _, narrow, label), events in sorted(buckets.items()):
-            years[year].append((label, not narrow, events))
-        return sorted(years.items())
+    @property
+    def places(self) -> dict[str, model.Place]:
+        return self.tables["place"]  # type: ignore[return-value]
+
+    @property
+    def options(self) -> dict[str, model.Option]:
+        return self.tables["option"]  # type: ignore[return-value]
 
     def single_source_events(self, source_id: str) -> list[model.Event]:
         return self._single_sourced.get(source_id, [])
@@ -191,13 +155,8 @@ def build_index(book: model.Book, known: set[str] | None = None,
     to load, so a reference to them is not reported a second time as unknown; records in
     ``failed`` already have errors and get no warnings.
     """
-    index = Index(book)
-    for kind, records in (("event", book.events), ("source", book.sources),
-                          ("actor", book.actors), ("place", book.places),
-                          ("option", book.options), ("note", book.notes)):
-        table = index.lookup(kind)
-        for record in records:
-            table[record.id] = record
+    index = Index(book, {kind: {record.id: record for record in records}
+                         for kind, records in book.records.items()})
     checker = _Checker(index, known or set(), failed or set())
     checker.run()
     return index, checker.problems
@@ -208,15 +167,10 @@ class _Checker:
         self.index = index
         self.known = known
         self.failed = failed
-        self.problems: list[Diagnostic] = []
+        self.problems = Problems()
+        self.error, self.warn = self.problems.error, self.problems.warn
         self.estimative: tuple[re.Pattern[str], dict[str, str], str] | None = None
         self.suggestions = Suggestions()
-
-    def error(self, at: Location, message: str, hint: str | None = None) -> None:
-        self.problems.append(Diagnostic(at, "error", message, hint))
-
-    def warn(self, at: Location, message: str, hint: str | None = None) -> None:
-        self.problems.append(Diagnostic(at, "warning", message, hint))
 
     def ref(self, kind: str, ref: model.Ref) -> bool:
         if ref.id in self.index.lookup(kind):
@@ -224,7 +178,7 @@ class _Checker:
         if f"{kind}:{ref.id}" not in self.known:
             self.error(ref.at, f"unknown {kind} '{ref.id}'",
                        self.suggestions.hint(kind, ref.id, ref.at.path,
-                                             self.index.lookup(kind))
+                                    self.index.lookup(kind))
                        or f"create the {kind} or fix the id")
         return False
 
@@ -237,11 +191,13 @@ class _Checker:
             self.warn(extra.estimative_at or Location(extra.path),
                       "a second estimative-language table is ignored",
                       f"keep one 'estimative_language' table, in {tables[0].path}")
-        noted: tuple[model.Event | model.Source | model.Actor | model.Place, ...] = (
-            *book.events, *book.sources, *book.actors, *book.places)
-        for record in noted:
-            for editor_note in record.editor_notes:
-                self.prose(editor_note.text)
+        for records in book.records.values():
+            for record in records:
+                # Inline references in a note's or an option's prose make it concern them.
+                owner = record if isinstance(record, model.Note | model.Option) else None
+                self.prose(record.body, owner)
+                for editor_note in record.editor_notes:
+                    self.prose(editor_note.text, owner)
         for source in book.sources:
             index.passages[source.id] = Passage(source.text)
             if (source.url is None and source.url_unknown is None
@@ -261,14 +217,11 @@ class _Checker:
                     self.citation(actor, relation.citation, "relation")
                 elif (relation.basis is None and relation.actor.id != actor.id
                       and f"actor:{actor.id}" not in self.failed):
-                    self.warn(relation.at, f"relation '{relation.type} {relation.actor.id}' "
-                              "cites no source",
+                    self.warn(relation.at, f"relation '{relation.type} "
+                              f"{relation.actor.id}' cites no source",
                               "add 'source:' and 'quote:' with a passage that states the "
                               "relation, or say why the editor asserts it in 'basis:' ("
                               + ", ".join(model.EDITOR_BASES) + ") with a 'note:'")
-            self.prose(actor.profile)
-        for place in book.places:
-            self.prose(place.description)
         for option in book.options:
             for role, stances in (("recommends", option.recommended_by),
                                   ("doubts", option.doubted_by)):
@@ -277,18 +230,12 @@ class _Checker:
                     self.citation(option, stance.citation, role)
             self.concerns(option, option.events, "event")
             self.concerns(option, option.actors, "actor")
-            self.prose(option.body, option)
-            for editor_note in option.editor_notes:
-                self.prose(editor_note.text, option)
         for note in book.notes:
             self.concerns(note, note.events, "event")
             self.concerns(note, note.actors, "actor")
             self.concerns(note, note.options, "option")
-            self.prose(note.body, note)
-            for editor_note in note.editor_notes:
-                self.prose(editor_note.text, note)
         for cited in index.cited_by.values():
-            cited.sort(key=lambda c: (c.span.start, c.span.end, c.anchor))
+            cited.sort(key=lambda c: (c.span.start, c.span.end, c.quoted.anchor))
 
     def event(self, event: model.Event) -> None:
         index = self.index
@@ -329,7 +276,6 @@ class _Checker:
             index.answered_by[ref.id].append(event)
             for responder in event.perpetrators:
                 _add_role(index, responder.id, "responder", event)
-        self.prose(event.summary)
 
     def perpetrators_attributed(self, event: model.Event) -> None:
         """An attack's perpetrator is a claim of responsibility: an attribution must make it."""
@@ -374,19 +320,18 @@ class _Checker:
                  citation: model.Citation, role: str) -> None:
         if not self.ref("source", citation.source):
             return
-        passage = self.index.passages[citation.source.id]
+        source = self.index.sources[citation.source.id]
+        passage = self.index.passages[source.id]
         span = passage.find(citation.quote)
         if span is None:
             line, nearest = passage.nearest(citation.quote)
-            source = self.index.sources[citation.source.id]
-            self.error(citation.at, f"quote not found in source '{citation.source.id}'",
-                       f"nearest passage ({source.path}:{source.text_line + line - 1}): "
-                       f"\"{nearest}\"")
+            self.error(citation.at, f"quote not found in source '{source.id}'",
+                       f"nearest passage ({source.path}:"
+                       f"{source.text_line + line - 1}): \"{nearest}\"")
             return
-        anchor = f"q-{span.start}-{span.end}"
-        self.index.citation_anchor[id(citation)] = anchor
-        self.index.cited_by[citation.source.id].append(
-            Cited(record, citation, span, anchor, role))
+        quoted = Quoted(source, citation, f"q-{span.start}-{span.end}")
+        self.index.quoted[citation] = quoted
+        self.index.cited_by[citation.source.id].append(Cited(record, quoted, span, role))
 
     def concerns(self, record: model.Note | model.Option, refs: tuple[model.Ref, ...],
                  kind: str) -> None:
@@ -405,10 +350,9 @@ class _Checker:
                 example = re.sub(r"\s+", "", inner.split("|")[0]).lower()
                 self.error(ref.at, f"malformed reference '{inline.written}'",
                            f"write it as [[kind:id]] with no spaces, e.g. [[{example}]]")
-            elif kind not in model.RECORD_KINDS:
+            elif kind not in self.index.tables:
                 self.error(ref.at, f"unknown record kind '{kind}' in reference",
-                           did_you_mean(kind, model.RECORD_KINDS)
-                           or "use event, source, actor, place, option or note")
+                           choice_hint(kind, self.index.tables))
             elif self.ref(kind, ref) and owner is not None:
                 _add_concern(self.index, f"{kind}:{ref.id}", owner)
 

@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefbook import files, yamltree
-from briefbook.diagnostics import Diagnostic, Location
+from briefbook import files, kinds, yamltree
+from briefbook.diagnostics import Diagnostic, Location, line_col
+from briefbook.text import INVISIBLE
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
 """Far above any real event, note or archived article; stops a 10 MB file early."""
@@ -36,14 +37,8 @@ class Layout:
 
     def record_dirs(self) -> tuple[tuple[str, str, str], ...]:
         """(kind, directory, file suffix) for every record kind."""
-        return (
-            ("event", self.events, ".yaml"),
-            ("source", self.sources, ".md"),
-            ("actor", f"{self.docs}/actors", ".md"),
-            ("place", f"{self.docs}/places", ".md"),
-            ("option", f"{self.docs}/options", ".md"),
-            ("note", f"{self.docs}/notes", ".md"),
-        )
+        return tuple((kind.name, kind.directory(self.events, self.sources, self.docs),
+                      kind.suffix) for kind in kinds.all_kinds())
 
 
 DEFAULT_LAYOUT = Layout()
@@ -99,9 +94,9 @@ def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = 
                     if document is not None:
                         loaded.documents.append(document)
                     continue
-                if kind == "event" and path.suffix.lower() in (".yaml", ".yml", ".json"):
+                if suffix == ".yaml" and path.suffix.lower() in (".yaml", ".yml", ".json"):
                     problems.append(Diagnostic(Location(rel), "error",
-                                               f"event files end in '{suffix}'",
+                                               f"{kind} files end in '{suffix}'",
                                                f"rename to '{path.stem}{suffix}'"))
                     continue
             if not rel.startswith(layout.docs + "/"):
@@ -296,7 +291,7 @@ def read_document(path: Path, rel: str, kind: str,
     if kind == "page":
         return _read_page(text, rel, problems)
     record_id = path.stem
-    if kind == "event":
+    if path.suffix == ".yaml":  # all fields; other kinds are front matter and a body
         meta, body, body_line = text, "", 1
         line_offset = 0
     else:
@@ -354,10 +349,9 @@ def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
                                    "warning", "file has CRLF (Windows) line endings",
                                    "convert to LF, e.g. git config core.autocrlf input"))
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    bad = yamltree.INVISIBLE.search(text)
+    bad = INVISIBLE.search(text)
     if bad:
-        line = text.count("\n", 0, bad.start()) + 1
-        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        line, col = line_col(text, bad.start())
         problems.append(Diagnostic(Location(rel, line, col), "error",
                                    yamltree.invisible_message(bad.group()),
                                    "delete it; it can hide or reorder text"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from briefbook.dates import Edtf
 from briefbook.diagnostics import Location
@@ -48,7 +49,6 @@ RELATION_INVERSES = {
 }
 PLACE_KINDS = ("base", "embassy", "airport", "city", "region", "country", "facility", "site")
 PLACE_PRECISIONS = ("site", "locality", "region", "country")
-RECORD_KINDS = ("event", "source", "actor", "place", "option", "note")
 EDITOR_BASES = ("public record", "editor's inference", "identification")
 """Why the editor may say what no cited document says: widely published fact, a conclusion
 drawn from the documents, or saying which real-world entity a document's words name."""
@@ -241,6 +241,10 @@ class Event:
     summary: Prose | None = None
     editor_notes: tuple[EditorNote, ...] = ()
 
+    @property
+    def body(self) -> Prose | None:
+        return self.summary
+
     def sort_key(self) -> tuple[object, ...]:
         return (*self.date.sort_key(), self.id)
 
@@ -267,6 +271,10 @@ class Source:
     capture_notes: tuple[str, ...] = ()
     editor_notes: tuple[EditorNote, ...] = ()
 
+    @property
+    def body(self) -> Prose | None:
+        return None  # the archived text is the document itself, shown verbatim
+
     def sort_key(self) -> tuple[object, ...]:
         return (*self.published.sort_key(), self.id)
 
@@ -279,8 +287,13 @@ class Actor:
     kind: str
     aliases: tuple[str, ...] = ()
     relations: tuple[Relation, ...] = ()
-    profile: Prose | None = None
+    body: Prose | None = None
+    """The profile written from the sources."""
     editor_notes: tuple[EditorNote, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.name
 
     def sort_key(self) -> tuple[object, ...]:
         return (self.name.casefold(), self.id)
@@ -297,8 +310,13 @@ class Place:
     precision: str
     country: str | None = None
     aliases: tuple[str, ...] = ()
-    description: Prose | None = None
+    body: Prose | None = None
+    """An optional description."""
     editor_notes: tuple[EditorNote, ...] = ()
+
+    @property
+    def title(self) -> str:
+        return self.name
 
     def sort_key(self) -> tuple[object, ...]:
         return (self.name.casefold(), self.id)
@@ -344,15 +362,53 @@ class Note:
 Record = Event | Source | Actor | Place | Option | Note
 
 
+class RecordLike(Protocol):
+    """What every record kind answers the same way, whatever its content fields are
+    called: a record of a kind registered in ``kinds`` needs no more than this."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def title(self) -> str: ...
+    @property
+    def body(self) -> Prose | None: ...
+    @property
+    def editor_notes(self) -> tuple[EditorNote, ...]: ...
+    def sort_key(self) -> tuple[object, ...]: ...
+
+
 @dataclass(frozen=True)
 class Book:
-    """Every record of a book, each kind sorted with stable tie-breakers."""
+    """Every record of a book by kind, each kind sorted with stable tie-breakers."""
 
-    events: tuple[Event, ...] = ()
-    sources: tuple[Source, ...] = ()
-    actors: tuple[Actor, ...] = ()
-    places: tuple[Place, ...] = ()
-    options: tuple[Option, ...] = ()
-    notes: tuple[Note, ...] = ()
+    records: dict[str, tuple[RecordLike, ...]] = field(default_factory=dict)
+    """Kind name ('event') to its records."""
     inputs: dict[str, str] = field(default_factory=dict, compare=False)
     """Record key ('event:<id>') to the repository path it was read from."""
+
+    # Typed views of the built-in kinds, for the stages that treat each kind in its own way.
+    @property
+    def events(self) -> tuple[Event, ...]:
+        return self.records.get("event", ())  # type: ignore[return-value]
+
+    @property
+    def sources(self) -> tuple[Source, ...]:
+        return self.records.get("source", ())  # type: ignore[return-value]
+
+    @property
+    def actors(self) -> tuple[Actor, ...]:
+        return self.records.get("actor", ())  # type: ignore[return-value]
+
+    @property
+    def places(self) -> tuple[Place, ...]:
+        return self.records.get("place", ())  # type: ignore[return-value]
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        return self.records.get("option", ())  # type: ignore[return-value]
+
+    @property
+    def notes(self) -> tuple[Note, ...]:
+        return self.records.get("note", ())  # type: ignore[return-value]

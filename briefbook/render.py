@@ -28,15 +28,13 @@ import jinja2
 import markdown
 import nh3
 
-from briefbook import model, schema
-from briefbook.dates import Edtf
+from briefbook import kinds, model, views
 from briefbook.diagnostics import working_on
-from briefbook.index import Index
-from briefbook.index import lag as days_between
+from briefbook.index import Index, Quoted
 from briefbook.model import REFERENCE
 from briefbook.pipeline import collector_paused
 from briefbook.quotes import Span
-from briefbook.yamltree import INVISIBLE
+from briefbook.text import INVISIBLE, PROSE_RULES
 
 _MD_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})
 _PROSE_TAGS = {
@@ -115,12 +113,6 @@ def escape_meta(value: object, depth: int = 0) -> object:
     return value
 
 
-SECTIONS = {
-    "event": "events", "source": "sources", "actor": "actors", "place": "places",
-    "option": "options", "note": "notes",
-}
-
-
 def md(value: object) -> str:
     """Escape text for inline Markdown and HTML: one line, every punctuation mark inert."""
     return " ".join(str(value).split()).translate(_MD_ESCAPES)
@@ -141,7 +133,8 @@ class Page:
 
 
 def record_page(kind: str, record_id: str) -> str:
-    return f"{SECTIONS[kind]}/{record_id}.md"
+    """The docs path of a record's page: ``events/<id>.md``."""
+    return kinds.KINDS[kind].page(record_id)
 
 
 def default_templates() -> Path:
@@ -170,10 +163,6 @@ class Templates:
             auto_reload=watch,  # under serve, an edited template is recompiled
         )
         self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
-        self.env.globals["days_between"] = days_between
-        self.env.tests["event_record"] = lambda value: isinstance(value, model.Event)
-        self.env.globals.update(model=model, fields=schema.RECORDS,
-                                prose_rules=schema.PROSE_RULES, describe_date=describe_date)
         self.markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
         self.prose_html: dict[str, str] = {}
         """Sanitised HTML by Markdown source (references already resolved to links)."""
@@ -202,53 +191,44 @@ class Renderer:
 
     def render_all(self) -> list[Page]:
         with collector_paused():
-            pages = [self.render_record(kind, record_id)
-                     for kind, record_id in self.record_keys()]
-            pages.extend(self.render_listing(name) for name in LISTINGS)
+            pages = [self.render_record(kind, record)
+                     for kind in kinds.all_kinds()
+                     for record in self.index.book.records.get(kind.name, ())]
+            pages.extend(self.render_listing(kind) for kind in kinds.all_kinds()
+                         if kind.listing is not None)
+            pages.extend(self.render_page(path, template, view)
+                         for path, (template, view) in PAGES.items())
         return sorted(pages, key=lambda p: p.path)
 
-    def record_keys(self) -> Iterable[tuple[str, str]]:
-        book = self.index.book
-        for kind, records in (("event", book.events), ("source", book.sources),
-                              ("actor", book.actors), ("place", book.places),
-                              ("option", book.options), ("note", book.notes)):
-            for record in records:
-                yield kind, record.id
-
-    def render_record(self, kind: str, record_id: str) -> Page:
-        record = self.index.lookup(kind)[record_id]
-        path = record_page(kind, record_id)
+    def render_record(self, kind: kinds.RecordKind, record: model.RecordLike) -> Page:
+        path = kind.page(record.id)
         working_on(f"rendering {path} from {record.path}")
-        context = {"page_path": path, kind: record, "record": record}
-        if kind == "source":
-            assert isinstance(record, model.Source)
+        context: dict[str, Any] = {"page": kind.view(self.index, kind.name, record)}
+        if isinstance(record, model.Source):
             context["archive"] = self.archive_html(record)
-        text, unsearched = self._render(f"{kind}.md.j2", path, context)
+        text, unsearched = self._render(kind.template, path, context)
         return Page(path, text, record.path, unsearched)
 
-    def render_listing(self, name: str) -> Page:
-        path = LISTINGS[name]
+    def render_listing(self, kind: kinds.RecordKind) -> Page:
+        assert kind.listing is not None
+        return self.render_page(f"{kind.section}/index.md", kind.listing_template,
+                                kind.listing)
+
+    def render_page(self, path: str, template: str, view: Callable[[Index], object]) -> Page:
         working_on(f"rendering {path}")
-        text, unsearched = self._render(f"{name}.md.j2", path, {"page_path": path})
+        text, unsearched = self._render(template, path, {"page": view(self.index)})
         return Page(path, text, None, unsearched)
 
     def _render(self, template: str, path: str,
                 context: dict[str, Any]) -> tuple[str, frozenset[str]]:
         helpers = _PageHelpers(self, path)
         text = self.templates.env.get_template(template).render(
-            **context, index=self.index, book=self.index.book,
-            link=helpers.link, url=helpers.url, prose=helpers.prose,
-            quote_link=helpers.quote_link, name=self.name, unsearched=helpers.unsearched,
+            **context, link=helpers.link, prose=helpers.prose,
+            quote_link=helpers.quote_link, unsearched=helpers.unsearched,
         )
         return text, frozenset(helpers.unsearched_headings)
 
     # --- shared helpers ------------------------------------------------------------------
-
-    def name(self, kind: str, record_id: str) -> str:
-        record = self.index.lookup(kind).get(record_id)
-        if record is None:
-            return record_id
-        return str(getattr(record, "name", None) or getattr(record, "title", record_id))
 
     def archive_html(self, source: model.Source) -> str:
         """The archived text, escaped, with cited passages marked and anchored and
@@ -256,23 +236,28 @@ class Renderer:
         text = source.text
         cited = self.index.cited_by.get(source.id, [])
         passage = self.index.passages[source.id]
-        marks: list[tuple[Span, str]] = [(passage.in_text(c.span), c.anchor) for c in cited]
+        marks: list[tuple[Span, str]] = [(passage.in_text(c.span), c.quoted.anchor)
+                                         for c in cited]
         boiler = [Span(i, i + len(p)) for p in source.boilerplate
                   for i in _find_all(text, p)]
         return archive_html(text, marks, boiler)
 
 
-LISTINGS = {
-    "events": "events/index.md",
-    "timeline": "timeline/index.md",
-    "responses": "timeline/responses.md",
-    "actors": "actors/index.md",
-    "places": "places/index.md",
-    "sources": "sources/index.md",
-    "options": "options/index.md",
-    "notes": "notes/index.md",
-    "reference": "reference.md",
+@dataclass(frozen=True)
+class Reference:
+    """The contributor reference: every kind's fields, from the registry."""
+
+    kinds: tuple[kinds.RecordKind, ...]
+    prose_rules: str
+
+
+PAGES: dict[str, tuple[str, Callable[[Index], object]]] = {
+    "timeline/index.md": ("timeline.md.j2", views.timeline),
+    "timeline/responses.md": ("responses.md.j2", views.responses),
+    "reference.md": ("reference.md.j2",
+                     lambda _index: Reference(tuple(kinds.all_kinds()), PROSE_RULES)),
 }
+"""Pages that belong to no record kind: their path, template and view."""
 
 
 class _PageHelpers:
@@ -288,22 +273,17 @@ class _PageHelpers:
         self.unsearched_headings.add(heading)
         return heading
 
-    def link(self, kind: str, record_id: str, anchor: str = "") -> str:
-        """A Markdown link target (a .md path) that MkDocs checks and rewrites."""
-        target = record_page(kind, record_id) if kind in SECTIONS else kind
-        rel = relative(target, self.page_path)
+    def link(self, record: model.RecordLike, anchor: str = "") -> str:
+        """A link target to ``record``'s page: its ``.md`` path, relative to this page, which
+        every engine resolves, in Markdown links and in raw HTML alike (Zensical rewrites
+        ``.md`` hrefs in raw HTML itself, the plugin does it for MkDocs:
+        ``rewrite_md_links``)."""
+        rel = relative(kinds.of(record).page(record.id), self.page_path)
         return f"{rel}#{anchor}" if anchor else rel
 
-    def url(self, kind: str, record_id: str) -> str:
-        """A link target for raw HTML.  It is the same ``.md`` path as a Markdown link, so
-        every engine resolves it as it resolves Markdown links: Zensical rewrites ``.md``
-        hrefs in raw HTML itself, and the plugin does it for MkDocs, which leaves raw HTML
-        alone (``rewrite_md_links``)."""
-        return self.link(kind, record_id)
-
-    def quote_link(self, citation: model.Citation) -> str:
-        anchor = self.renderer.index.citation_anchor.get(id(citation), "")
-        return self.link("source", citation.source.id, anchor)
+    def quote_link(self, quoted: Quoted) -> str:
+        """A link to the quoted passage, highlighted on its source's page."""
+        return self.link(quoted.source, quoted.anchor)
 
     def prose(self, prose: model.Prose | None) -> str:
         if prose is None or not prose.text.strip():
@@ -312,10 +292,10 @@ class _PageHelpers:
 
         def resolve(m: Any) -> str:
             kind, record_id, label = m.group("kind", "id", "label")
-            if kind not in SECTIONS or record_id not in lookup(kind):
+            record = lookup(kind).get(record_id)
+            if record is None:
                 return md(m.group(0))  # the checker reports it; never guess a target
-            text = label if label else self.renderer.name(kind, record_id)
-            return f"[{md(text)}]({self.url(kind, record_id)})"
+            return f"[{md(label or record.title)}]({self.link(record)})"
 
         # References are resolved first, so the cached HTML can never show a stale name.
         source = REFERENCE.sub(resolve, prose.text)
@@ -425,22 +405,6 @@ def lag(days: tuple[int, int], direction: str = "") -> str:
 def urlsafe(url: str) -> str:
     """Percent-encode what could end a Markdown autolink or start markup inside it."""
     return urllib.parse.quote(url, safe=":/?#@!$&+,;=%-._~")
-
-
-def describe_date(value: Edtf, note: str | None = None) -> str:
-    """What a reader should know about a date's precision, or '' for a plain day."""
-    parts = []
-    if value.precision != "day":
-        parts.append({"interval": "a span of days", "season": "season only",
-                      "month": "month only", "year": "year only", "decade": "decade only",
-                      "century": "century only"}.get(value.precision, value.precision))
-    if value.approximate:
-        parts.append("approximate")
-    if value.uncertain:
-        parts.append("uncertain")
-    if note:
-        parts.append("derived")
-    return ", ".join(parts)
 
 
 def assets(root: Path) -> list[Page]:

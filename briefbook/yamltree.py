@@ -8,13 +8,13 @@ anchors, aliases, explicit tags and duplicate keys are refused before they can d
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
-from briefbook.diagnostics import Diagnostic, Location
+from briefbook.diagnostics import Diagnostic, Location, line_col
+from briefbook.text import INVISIBLE
 
 if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - install problem
     raise ImportError("briefbook needs PyYAML built with libyaml (pip install --force pyyaml)")
@@ -22,13 +22,6 @@ if not getattr(yaml, "__with_libyaml__", False):  # pragma: no cover - install p
 MAX_DEPTH = 32
 """Deeper nesting than any record needs; refusing it keeps recursion bounded."""
 
-INVISIBLE = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029"
-    "\u202a-\u202e\u2066-\u2069\ufffe\uffff]"
-)
-"""Control characters and the invisible marks that can hide or reorder text ("Trojan
-Source"): C0 and C1 controls, line and paragraph separators, bidirectional marks and
-overrides.  Refused in files as written, as YAML escapes and as HTML character references."""
 
 
 def invisible_message(char: str) -> str:
@@ -97,8 +90,7 @@ def parse(text: str, path: str, line_offset: int = 0) -> Node | None:
         raise YamlError(Diagnostic(at, "error", f"invalid YAML: {problem}", hint)) from None
     except yaml.YAMLError as exc:  # reader errors: characters YAML does not allow
         position = getattr(exc, "position", 0) or 0
-        line = text.count("\n", 0, position) + 1
-        col = position - (text.rfind("\n", 0, position) + 1) + 1
+        line, col = line_col(text, position)
         reason = str(getattr(exc, "reason", "") or "character not allowed")
         raise YamlError(Diagnostic(Location(path, line + line_offset, col), "error",
                                    f"invalid YAML: {reason}",

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from briefbook import schema
+from briefbook import text as schema
 from briefbook.dates import parse
 from briefbook.index import Index
 from briefbook.model import Actor, Book, Source
@@ -186,7 +186,7 @@ def test_many_aliases_are_found_in_near_linear_time() -> None:
         # start alike (`re` factors out a prefix every name shares).
         actor = Actor(id="a", path="docs/actors/a.md", name="Militia", kind="militia",
                       aliases=tuple(f"{chr(65 + i % 26)}{i} {suffix}" for i in range(aliases)))
-        Index(Book(sources=(source,), actors=(actor,))).mentions["a"]
+        Index(Book({"source": (source,), "actor": (actor,)})).mentions["a"]
 
     plain = (seconds(lambda: mentions(short_text, 20_000, "Plain"))
              + seconds(lambda: mentions(long_text, 20, "Few")))

@@ -44,7 +44,8 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from briefbook import schema
+from briefbook import fields as schema
+from briefbook import kinds
 
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -265,10 +266,6 @@ class Plant:
         return " ".join(self.value.split())
 
 
-SECTIONS = {"event": "events", "source": "sources", "actor": "actors", "place": "places",
-            "option": "options", "note": "notes"}
-
-
 SEPARATOR = " \u205e "
 """Between the payloads of a group in one value (U+205E VERTICAL FOUR DOTS: no syntax)."""
 
@@ -323,16 +320,13 @@ def record_id(kind: str, group: Group) -> str:
 
 
 def record_file(kind: str, group: Group) -> str:
-    rid = record_id(kind, group)
-    if kind == "event":
-        return f"events/hostile/{rid}.yaml"
-    if kind == "source":
-        return f"seeds/{rid}.md"
-    return f"docs/{SECTIONS[kind]}/{rid}.md"
+    spec = kinds.KINDS[kind]
+    folder = spec.directory("events/hostile", "seeds", "docs")
+    return f"{folder}/{record_id(kind, group)}{spec.suffix}"
 
 
 def record_url(kind: str, rid: str) -> str:
-    return f"{SECTIONS[kind]}/{rid}/"
+    return f"{kinds.KINDS[kind].section}/{rid}/"
 
 
 def _base(kind: str, group: Group) -> dict[str, Any]:
@@ -535,12 +529,11 @@ def write_hostile_book(root: Path, payloads: list[Payload], *, accepted_only: bo
     book = HostileBook(root)
     chosen = [p for p in payloads if not (accepted_only and p.reject)]
     for group in group_payloads(chosen, size=group_size):
-        for kind in schema.RECORDS:
+        for kind, spec in kinds.KINDS.items():
             planter = _Planter(kind, group, accepted_only=accepted_only)
-            spec = schema.RECORDS[kind]
             values = planter.fill(spec.fields, _base(kind, group))
             body = ""
-            if kind == "source":
+            if spec.verbatim:
                 texts = [p.text for p in group.payloads]
                 archived = planter.plant(schema.Markdown("(body)", ""), "(body)", texts,
                                          "\n".join(texts), "filler")
@@ -553,7 +546,7 @@ def write_hostile_book(root: Path, payloads: list[Payload], *, accepted_only: bo
             path = root / planter.file
             path.parent.mkdir(parents=True, exist_ok=True)
             front = "\n".join(yaml_lines(values)) + "\n"
-            text = front if kind == "event" else f"---\n{front}---\n{body}"
+            text = front if spec.suffix == ".yaml" else f"---\n{front}---\n{body}"
             path.write_bytes(text.encode("utf-8"))
             book.plants.extend(planter.plants)
     return book

@@ -1,0 +1,417 @@
+"""What each page shows, resolved: the views templates lay out.
+
+The index knows every record and every link between them; a view picks what one page needs
+and hands it over resolved (records, not ids), grouped and counted, so a template never
+looks anything up, splits an id or counts.  Each function here takes the index and returns
+frozen data; nothing here renders text.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from briefbook import model
+from briefbook.dates import Edtf
+from briefbook.index import Index, Quoted, lag
+
+# --- pieces shared by several pages ---------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Lagged:
+    """An event seen from another, with the fewest and most days between the two."""
+
+    event: model.Event
+    days: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Concern:
+    """A note or option that concerns the page's record (lists it, or references it)."""
+
+    kind: str
+    record: model.Note | model.Option
+
+
+def concerns(index: Index, kind: str, record_id: str) -> tuple[Concern, ...]:
+    """Notes, then options, each by title."""
+    found = [Concern(key.partition(":")[0], record)
+             for key, record in index.concerned.get(f"{kind}:{record_id}", {}).items()]
+    return tuple(sorted(found, key=lambda c: (c.kind, c.record.sort_key())))
+
+
+def describe_date(value: Edtf, derived: bool = False) -> str:
+    """What a reader should know about a date's precision, or '' for a plain day."""
+    parts = []
+    if value.precision != "day":
+        parts.append({"interval": "a span of days", "season": "season only",
+                      "month": "month only", "year": "year only", "decade": "decade only",
+                      "century": "century only"}.get(value.precision, value.precision))
+    if value.approximate:
+        parts.append("approximate")
+    if value.uncertain:
+        parts.append("uncertain")
+    if derived:
+        parts.append("derived")
+    return ", ".join(parts)
+
+
+def _actors(index: Index, refs: Iterable[model.Ref]) -> tuple[model.Actor, ...]:
+    return tuple(index.actors[ref.id] for ref in refs)
+
+
+def _events(index: Index, refs: Iterable[model.Ref]) -> tuple[model.Event, ...]:
+    return tuple(index.events[ref.id] for ref in refs)
+
+
+# --- record pages ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RecordPage:
+    """The page of a record kind with no view of its own: the record and what concerns it."""
+
+    record: Any
+    concerned: tuple[Concern, ...]
+
+
+def record_page(index: Index, kind: str, record: model.RecordLike) -> RecordPage:
+    return RecordPage(record, concerns(index, kind, record.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Assigned:
+    """One attribution: who is said to be responsible, by whom, on what passage."""
+
+    actor: model.Actor
+    by: model.Actor
+    own_account: bool
+    """A claim the actor makes for itself ('by its own account')."""
+    confidence: str | None
+    quoted: Quoted
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class FigureTable:
+    """The reported figures: one column per citation that reports figures (a source that
+    gives different figures in two passages gets two columns), one row per figure."""
+
+    columns: tuple[Quoted, ...]
+    rows: tuple[tuple[str, tuple[model.Figure | None, ...]], ...]
+    disputed: tuple[str, ...]
+    """Figures the sources (or passages of one source) report differently."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventPage:
+    event: model.Event
+    precision: str
+    place: model.Place | None
+    perpetrators: tuple[model.Actor, ...]
+    targets: tuple[model.Actor, ...]
+    attribution: tuple[tuple[str, tuple[Assigned, ...]], ...]
+    """Attributions by status, in the order of ``ATTRIBUTION_STATUSES``."""
+    figures: FigureTable
+    citations: tuple[Quoted, ...]
+    responds_to: tuple[Lagged, ...]
+    answered_by: tuple[Lagged, ...]
+    concerned: tuple[Concern, ...]
+
+
+def figure_table(index: Index, event: model.Event) -> FigureTable:
+    columns = [c for c in event.citations if c.reports]
+    reported = {name for c in columns for name, _ in c.reports}
+    names = [n for n in model.FIGURE_NAMES if n in reported]
+    rows = tuple((name, tuple(dict(c.reports).get(name) for c in columns)) for name in names)
+    disputed = tuple(name for name, row in rows
+                     if len({f.value for f in row if f is not None}) > 1)
+    return FigureTable(tuple(index.quoted[c] for c in columns), rows, disputed)
+
+
+def event_page(index: Index, kind: str, event: model.Event) -> EventPage:
+    by_status: dict[str, list[Assigned]] = defaultdict(list)
+    for a in event.attribution:
+        by_status[a.status].append(Assigned(
+            index.actors[a.actor.id], index.actors[a.by.id],
+            a.status == "claimed" and a.by.id == a.actor.id, a.confidence,
+            index.quoted[a.citation], a.note))
+    return EventPage(
+        event=event,
+        precision=describe_date(event.date, event.date_note is not None),
+        place=index.places[event.place.id] if event.place else None,
+        perpetrators=_actors(index, event.perpetrators),
+        targets=_actors(index, event.targets),
+        attribution=tuple((status, tuple(by_status[status]))
+                          for status in model.ATTRIBUTION_STATUSES if status in by_status),
+        figures=figure_table(index, event),
+        citations=tuple(index.quoted[c] for c in event.citations),
+        responds_to=tuple(Lagged(earlier, lag(earlier, event))
+                          for earlier in _events(index, event.responds_to)),
+        answered_by=tuple(Lagged(later, lag(event, later))
+                          for later in index.answered_by.get(event.id, ())),
+        concerned=concerns(index, kind, event.id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A relation as the actor's page states it: 'Front for X', or the inverse 'Has front Y'."""
+
+    label: str
+    other: model.Actor
+    quoted: Quoted | None = None
+    basis: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGroup:
+    heading: str
+    events: tuple[model.Event, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.events)
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    source: model.Source
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class ActorPage:
+    actor: model.Actor
+    relations: tuple[Related, ...]
+    roles: tuple[RoleGroup, ...]
+    mentions: tuple[Mention, ...]
+    concerned: tuple[Concern, ...]
+
+
+ROLE_HEADINGS = {
+    "perpetrator": "Carried out", "claimed": "Claimed",
+    "officially attributed": "Officially attributed to it", "assessed": "Assessed responsible",
+    "suspected": "Suspected", "denied": "Denied", "target": "Targeted", "responder": "Responded",
+}
+"""The roles an actor plays in events, in the order its page lists them."""
+
+
+def actor_page(index: Index, kind: str, actor: model.Actor) -> ActorPage:
+    relations = [Related(r.type.capitalize(), index.actors[r.actor.id],
+                         index.quoted[r.citation] if r.citation else None, r.basis, r.note)
+                 for r in actor.relations]
+    relations += [Related(model.RELATION_INVERSES[type_].capitalize(), other)
+                  for type_, other in index.inverse_relations.get(actor.id, ())]
+    roles = index.roles.get(actor.id, {})
+    return ActorPage(
+        actor=actor,
+        relations=tuple(relations),
+        roles=tuple(RoleGroup(heading, tuple(roles[role].values()))
+                    for role, heading in ROLE_HEADINGS.items() if roles.get(role)),
+        mentions=tuple(Mention(source, count)
+                       for source, count in index.mentions.get(actor.id, ())),
+        concerned=concerns(index, kind, actor.id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlacePage:
+    place: model.Place
+    events: tuple[model.Event, ...]
+
+
+def place_page(index: Index, kind: str, place: model.Place) -> PlacePage:
+    return PlacePage(place, tuple(index.place_events.get(place.id, ())))
+
+
+@dataclass(frozen=True, slots=True)
+class Stance:
+    by: model.Actor
+    quoted: Quoted
+
+
+@dataclass(frozen=True, slots=True)
+class OptionPage:
+    option: model.Option
+    recommended_by: tuple[Stance, ...]
+    doubted_by: tuple[Stance, ...]
+    events: tuple[model.Event, ...]
+    actors: tuple[model.Actor, ...]
+    concerned: tuple[Concern, ...]
+
+
+def _stances(index: Index, stances: Iterable[model.Stance]) -> tuple[Stance, ...]:
+    return tuple(Stance(index.actors[s.by.id], index.quoted[s.citation]) for s in stances)
+
+
+def option_page(index: Index, kind: str, option: model.Option) -> OptionPage:
+    return OptionPage(option, _stances(index, option.recommended_by),
+                      _stances(index, option.doubted_by), _events(index, option.events),
+                      _actors(index, option.actors), concerns(index, kind, option.id))
+
+
+@dataclass(frozen=True, slots=True)
+class NotePage:
+    note: model.Note
+    events: tuple[model.Event, ...]
+    actors: tuple[model.Actor, ...]
+    options: tuple[model.Option, ...]
+
+
+def note_page(index: Index, kind: str, note: model.Note) -> NotePage:
+    return NotePage(note, _events(index, note.events), _actors(index, note.actors),
+                    tuple(index.options[ref.id] for ref in note.options))
+
+
+@dataclass(frozen=True, slots=True)
+class CitedBy:
+    """A citation of the source, seen from the source's page."""
+
+    record: model.Event | model.Option | model.Actor
+    role: str
+    """What it supports: 'event', 'attribution', 'recommends', 'doubts', 'relation'."""
+    quoted: Quoted
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePage:
+    source: model.Source
+    precision: str
+    cited_by: tuple[CitedBy, ...]
+    """In the order the quotes appear in the text."""
+    citations: int
+    sole_source_of: int
+    """How many events rest on this source alone."""
+
+
+def source_page(index: Index, kind: str, source: model.Source) -> SourcePage:
+    cited = tuple(CitedBy(c.record, c.role, c.quoted) for c in index.cited_by.get(source.id, ()))
+    return SourcePage(source, describe_date(source.published), cited, len(cited),
+                      len(index.single_source_events(source.id)))
+
+
+# --- listings -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    event: model.Event
+    place: model.Place | None
+    sources: int
+
+
+def events_listing(index: Index) -> tuple[EventRow, ...]:
+    return tuple(
+        EventRow(e, index.places[e.place.id] if e.place else None,
+                 len({c.source.id for c in e.citations}))
+        for e in index.book.events)
+
+
+@dataclass(frozen=True, slots=True)
+class Counted:
+    """A record with a number a listing shows beside it (its events, its citations)."""
+
+    record: Any
+    count: int
+
+
+def actors_listing(index: Index) -> tuple[tuple[str, tuple[Counted, ...]], ...]:
+    """Actors grouped by their kind, in the order of ``ACTOR_KINDS``, each with how many
+    events it plays any role in."""
+    groups = []
+    for actor_kind in model.ACTOR_KINDS:
+        rows = tuple(
+            Counted(a, len({e for events in index.roles.get(a.id, {}).values() for e in events}))
+            for a in index.book.actors if a.kind == actor_kind)
+        if rows:
+            groups.append((actor_kind, rows))
+    return tuple(groups)
+
+
+def places_listing(index: Index) -> tuple[Counted, ...]:
+    return tuple(Counted(p, len(index.place_events.get(p.id, ()))) for p in index.book.places)
+
+
+def sources_listing(index: Index) -> tuple[Counted, ...]:
+    return tuple(Counted(s, len(index.cited_by.get(s.id, ()))) for s in index.book.sources)
+
+
+@dataclass(frozen=True, slots=True)
+class OptionRow:
+    option: model.Option
+    recommended_by: tuple[model.Actor, ...]
+    doubted_by: tuple[model.Actor, ...]
+    events: int
+
+
+def options_listing(index: Index) -> tuple[OptionRow, ...]:
+    return tuple(OptionRow(o, tuple(s.by for s in _stances(index, o.recommended_by)),
+                           tuple(s.by for s in _stances(index, o.doubted_by)), len(o.events))
+                 for o in index.book.options)
+
+
+def notes_listing(index: Index) -> tuple[model.Note, ...]:
+    return index.book.notes
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    event: model.Event
+    precision: str
+    actors: tuple[str, ...]
+    """Ids of every actor the event names, for the filter (no repeats)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    label: str
+    wide: bool
+    """The bucket is a span wider than a month ('Spring 2019', '2020')."""
+    entries: tuple[TimelineEntry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    years: tuple[tuple[int, tuple[Bucket, ...]], ...]
+    actors: tuple[model.Actor, ...]
+    places: tuple[model.Place, ...]
+    types: tuple[str, ...]
+
+
+def timeline(index: Index) -> Timeline:
+    """Events by year, then by month; an event whose date spans more than a month goes
+    into a labelled bucket ('Spring 2019', '2020') ahead of the month it starts in."""
+    buckets: dict[tuple[int, int, int, str], list[TimelineEntry]] = defaultdict(list)
+    for event in index.book.events:
+        first, last = event.date.earliest, event.date.latest
+        wide = (last - first).days > 31
+        label = event.date.label if wide else f"{calendar.month_name[first.month]} {first.year}"
+        named = [*event.perpetrators, *event.targets, *(a.actor for a in event.attribution)]
+        entry = TimelineEntry(event, describe_date(event.date, event.date_note is not None),
+                              tuple(dict.fromkeys(ref.id for ref in named)))
+        buckets[(first.year, first.month, 0 if wide else 1, label)].append(entry)
+    years: dict[int, list[Bucket]] = defaultdict(list)
+    for (year, _, narrow, label), entries in sorted(buckets.items()):
+        years[year].append(Bucket(label, not narrow, tuple(entries)))
+    return Timeline(tuple((year, tuple(b)) for year, b in sorted(years.items())),
+                    index.book.actors, index.book.places, model.EVENT_TYPES)
+
+
+@dataclass(frozen=True, slots=True)
+class ResponsePair:
+    response: model.Event
+    attack: model.Event
+    days: tuple[int, int]
+    """Fewest and most days between the two (equal when both dates are days)."""
+
+
+def responses(index: Index) -> tuple[ResponsePair, ...]:
+    return tuple(ResponsePair(event, index.events[ref.id], lag(index.events[ref.id], event))
+                 for event in index.book.events for ref in event.responds_to
+                 if ref.id in index.events)
