@@ -192,26 +192,22 @@ def _schema(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from briefbook.engine import OWN_OUTPUT, render_tree
-    from briefbook.pipeline import check
-    from briefbook.render import Renderer, assets
-    from briefbook.write import write_tree
+    from briefbook.book import render_into
 
     root = find_root(args.root)
     out_dir: Path = args.out_dir
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError(f"{out_dir} is a file; give a folder to render into")
-    checked = check(root)
-    report(checked.diagnostics)
-    if checked.errors:
-        return EXIT_CONTENT
-    pages = [*Renderer(root, checked.index).render_all(), *assets(root)]
-    files = render_tree(root, pages, engine=args.engine)
     try:
-        written, removed = write_tree(files, out_dir, ignored=OWN_OUTPUT)
+        rendered = render_into(root, out_dir, args.engine)
     except OSError as exc:
         raise UsageError(f"cannot write into {out_dir}: {exc.strerror}") from None
-    print(f"wrote {written} of {len(files)} files to {out_dir} ({len(pages)} generated pages"
+    report(rendered.produced.checked.diagnostics)
+    if rendered.produced.checked.errors:
+        return EXIT_CONTENT
+    removed = rendered.removed
+    print(f"wrote {rendered.written} of {rendered.files} files to {out_dir} "
+          f"({len(rendered.produced.pages)} generated pages"
           f"{f', {removed} stale files removed' if removed else ''}); build it there with "
           "any engine, e.g. 'zensical build' or 'mkdocs build'", file=sys.stderr)
     return EXIT_OK
@@ -230,27 +226,24 @@ def _build_with_zensical(root: Path, site_dir: Path) -> int:
     import shutil
     import tempfile
 
-    from briefbook.engine import OWN_OUTPUT, package_templates, render_tree
+    from briefbook.book import render_into
+    from briefbook.engine import package_templates
     from briefbook.finish import FinishError, finish_site
-    from briefbook.pipeline import check
-    from briefbook.render import Renderer, assets
-    from briefbook.write import BuildFailed, build_site, write_tree
+    from briefbook.write import BuildFailed, build_site
 
     theme_dirs = [package_templates("zensical")]
-    checked = check(root)
-    report(checked.diagnostics)
-    if checked.errors:
-        print(f"briefbook: {len(checked.errors)} content error(s); the site was not built",
-              file=sys.stderr)
-        return EXIT_CONTENT
-    pages = [*Renderer(root, checked.index).render_all(), *assets(root)]
     with tempfile.TemporaryDirectory(prefix="briefbook-tree-") as tree:
+        rendered = render_into(root, Path(tree), "zensical")
+        checked = rendered.produced.checked
+        report(checked.diagnostics)
+        if checked.errors:
+            print(f"briefbook: {len(checked.errors)} content error(s); the site was not built",
+                  file=sys.stderr)
+            return EXIT_CONTENT
 
         def builder(staging: Path) -> list[str]:
             # Zensical writes only inside its project folder: the site is moved into the
             # staging folder once built.
-            files = render_tree(root, pages, engine="zensical")
-            write_tree(files, Path(tree), ignored=OWN_OUTPUT)
             return [sys.executable, "-m", "zensical", "build", "--strict",
                     "-f", str(Path(tree) / "mkdocs.yml")]
 

@@ -15,7 +15,7 @@ import yaml
 
 from briefbook.diagnostics import UsageProblem
 from briefbook.finish import fence
-from briefbook.render import Page, escape_meta
+from briefbook.render import Page, escape_meta, theme_overrides
 
 CONFIG_NAME = "mkdocs.yml"
 DOCS = "docs"
@@ -70,10 +70,11 @@ def engine_config(config: dict[str, Any], engine: str = "zensical",
     config["docs_dir"] = DOCS
     config["site_dir"] = site_dir
     theme = config.get("theme")
-    if isinstance(theme, dict) and theme.get("custom_dir"):
-        config["theme"] = {**theme, "custom_dir": THEME}
-        if engine == "zensical":
-            del config["theme"]["custom_dir"]
+    theme = dict(theme) if isinstance(theme, dict) else {"name": theme or "material"}
+    theme.pop("custom_dir", None)
+    if engine != "zensical":
+        theme["custom_dir"] = THEME  # briefbook's overrides, with the book's own over them
+    config["theme"] = theme
     if engine == "zensical":
         # Zensical's header fetches the repository's facts from api.github.com in every
         # reader's browser (the overrides remove that widget under MkDocs), and its edit
@@ -88,12 +89,13 @@ def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
     """Every file of the rendered tree, by its path in the tree."""
     config = book_config(root)
     theme = config.get("theme")
-    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) and engine != "zensical" \
-        else None
+    custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
     files = {path: _fenced(path, data) if path.endswith(".md") else data
              for path, data in _copy(root / str(config.get("docs_dir", "docs")), DOCS).items()}
-    if custom_dir:
-        files.update(_copy(root / str(custom_dir), THEME))
+    if engine != "zensical":
+        files.update(_copy(theme_overrides(), THEME))
+        if custom_dir:
+            files.update(_copy(root / str(custom_dir), THEME))
     edit = _edit_base(config) if engine == "zensical" else None
     docs_dir = str(config.get("docs_dir", "docs")).strip("/")
     if edit:

@@ -25,18 +25,17 @@ from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.pages import Page as MkPage
 
+from briefbook.book import Produced, produce
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.load import Layout, ReadCache
-from briefbook.pipeline import Checked, check
 from briefbook.render import (
     Page,
-    Renderer,
     Templates,
-    assets,
     escape_meta,
     rewrite_md_links,
     sanitize_page,
+    theme_overrides,
 )
 from briefbook.write import write_pages
 
@@ -99,7 +98,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._live: set[str] = set()
         # Kept across `mkdocs serve` rebuilds (this instance persists, see on_startup):
         self._read_cache: ReadCache = {}
-        self._checked: Checked | None = None
+        self._produced: Produced | None = None
         self._templates: Templates | None = None
         self._theme_scripts = ThemeScripts(())
 
@@ -122,18 +121,26 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._layout = Layout(events=self.config.events_dir, sources=self.config.sources_dir,
                               docs=Path(config.docs_dir).resolve().relative_to(
                                   self._root.resolve()).as_posix())
-        self._theme_scripts = theme_scripts(Path(d) for d in config.theme.dirs)
+        # briefbook's theme overrides sit between the book's own (custom_dir) and Material.
+        dirs = config.theme.dirs
+        dirs.insert(1 if config.theme.custom_dir else 0, str(theme_overrides()))
+        self._theme_scripts = theme_scripts(Path(d) for d in dirs)
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Checked before MkDocs walks docs/ (between this event and on_files): its walk
         # follows folder links and recurses once per level, so a link loop or folders
         # nested a thousand deep would stop it with a traceback before any message.
-        self._checked = _guarded(self._check_book)
+        self._produced = _guarded(lambda: self._produce(config))
 
-    def _check_book(self) -> Checked:
-        checked = check(self._root, self._layout,
-                        self._read_cache if self._serving else None)
+    def _produce(self, config: MkDocsConfig) -> Produced:
+        if self._templates is None or not self._serving:
+            self._templates = Templates(self._root, watch=self._serving)
+        produced = produce(self._root, self._layout,
+                           cache=self._read_cache if self._serving else None,
+                           templates=self._templates,
+                           directory_urls=config.use_directory_urls)
+        checked = produced.checked
         for diagnostic in checked.diagnostics:
             if diagnostic.severity == "error":
                 log.error(diagnostic.format())
@@ -149,19 +156,15 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if checked.errors:
             raise PluginError(f"briefbook: {len(checked.errors)} content error(s); "
                               "run 'briefbook check' for the full list")
-        return checked
+        return produced
 
     def on_files(self, files: Files, /, *, config: MkDocsConfig) -> Files | None:
         return _guarded(lambda: self._on_files(files, config))
 
     def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
-        checked = self._checked or self._check_book()  # when on_files is called alone
-        self._checked = None
-        if self._templates is None or not self._serving:
-            self._templates = Templates(self._root, watch=self._serving)
-        renderer = Renderer(self._root, checked.index, directory_urls=config.use_directory_urls,
-                            templates=self._templates)
-        pages = [*renderer.render_all(), *assets(self._root)]
+        produced = self._produced or self._produce(config)  # when on_files is called alone
+        self._produced = None
+        pages = list(produced.pages)
         if self._pages_dir is not None:
             written = write_pages(pages, self._pages_dir)
             log.info("briefbook: %d of %d generated pages changed", written, len(pages))

@@ -13,7 +13,6 @@ a template inserts goes through one of two doors:
 from __future__ import annotations
 
 import html
-import importlib.resources
 import itertools
 import re
 import string
@@ -138,11 +137,13 @@ def record_page(kind: str, record_id: str) -> str:
 
 
 def default_templates() -> Path:
-    """The templates shipped with briefbook (in a wheel) or beside the package (in a checkout)."""
-    packaged = importlib.resources.files("briefbook") / "templates"
-    if packaged.is_dir():
-        return Path(str(packaged))
-    return Path(__file__).resolve().parent.parent / "templates"
+    """The templates briefbook ships: ``pages/`` (Jinja to Markdown), ``assets/`` (the pages'
+    stylesheet and script) and ``theme/`` (overrides of Material for MkDocs)."""
+    return Path(__file__).resolve().parent / "templates"
+
+
+def theme_overrides() -> Path:
+    return default_templates() / "theme"
 
 
 class Templates:

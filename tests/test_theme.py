@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-PARTIALS = sorted((REPO / "templates" / "theme" / "partials").glob("*.html"))
+PARTIALS = sorted((REPO / "briefbook/templates/theme/partials").glob("*.html"))
 MATERIAL = Path(str(importlib.resources.files("material") / "templates"))
 _COPIED = re.compile(r"Copied from: Material for MkDocs (?P<version>[\d.]+), "
                      r"(?P<path>\S+), sha256 (?P<digest>[0-9a-f]{64})")

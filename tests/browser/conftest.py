@@ -156,7 +156,6 @@ def copy_book(source: Path, destination: Path, *, shipped_theme: bool = True) ->
     shutil.copytree(source, destination, ignore=shutil.ignore_patterns("site", ".site-*"))
     if shipped_theme:
         config = shipped_config()
-        config["theme"]["custom_dir"] = str(REPO / "templates" / "theme")
         (destination / "mkdocs.yml").write_text(
             yaml.safe_dump(config, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return destination

@@ -1,0 +1,61 @@
+"""The book as a whole: every stage behind one call, for the command line and the plugin.
+
+``produce`` reads, validates and indexes the book (``pipeline.check``), then renders its
+pages; ``render_into`` also writes them, with the rest of a buildable tree, for an engine
+that runs no plugin.  The plugin and the command line call these and nothing below them, so
+they cannot drift apart in what they check or render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache
+from briefbook.pipeline import Checked, check
+from briefbook.render import Page, Renderer, Templates, assets
+
+
+@dataclass(frozen=True)
+class Produced:
+    checked: Checked
+    pages: tuple[Page, ...]
+    """Every generated page and asset; none when the check found errors."""
+
+
+def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
+            templates: Templates | None = None, directory_urls: bool = True) -> Produced:
+    """Check the book at ``root`` and, if it has no errors, render every page.
+
+    ``cache`` and ``templates`` are kept by `mkdocs serve` across rebuilds."""
+    checked = check(root, layout, cache)
+    if checked.errors:
+        return Produced(checked, ())
+    renderer = Renderer(root, checked.index, directory_urls=directory_urls,
+                        templates=templates)
+    return Produced(checked, (*renderer.render_all(), *assets(root)))
+
+
+@dataclass(frozen=True)
+class Rendered:
+    produced: Produced
+    files: int
+    """Files of the tree."""
+    written: int
+    """Files written (the others were unchanged)."""
+    removed: int
+    """Stale files of an earlier render removed."""
+
+
+def render_into(root: Path, out_dir: Path, engine: str = "zensical") -> Rendered:
+    """Check and render the book, then write a complete tree for ``engine`` into
+    ``out_dir`` (nothing is written when the check finds errors)."""
+    from briefbook.engine import OWN_OUTPUT, render_tree
+    from briefbook.write import write_tree
+
+    produced = produce(root)
+    if produced.checked.errors:
+        return Rendered(produced, 0, 0, 0)
+    files = render_tree(root, list(produced.pages), engine=engine)
+    written, removed = write_tree(files, out_dir, ignored=OWN_OUTPUT)
+    return Rendered(produced, len(files), written, removed)
