@@ -143,3 +143,39 @@ def test_dependabot_updates_the_actions_and_the_python_lock() -> None:
     config = load(REPO / ".github" / "dependabot.yml")
     ecosystems = {u["package-ecosystem"]: u["directory"] for u in config["updates"]}
     assert ecosystems == {"github-actions": "/", "pip": "/", "npm": "/"}
+
+
+ISSUE_FORMS = sorted((REPO / ".github" / "ISSUE_TEMPLATE").glob("*.yml"))
+FIELD_TYPES = {"markdown", "input", "textarea", "dropdown", "checkboxes"}
+
+
+@pytest.mark.parametrize("path", [p for p in ISSUE_FORMS if p.name != "config.yml"],
+                         ids=lambda p: p.name)
+def test_issue_forms_are_forms_github_accepts(path: Path) -> None:
+    form = load(path)
+    assert {"name", "description", "body"} <= form.keys()
+    fields = [item for item in form["body"] if item["type"] != "markdown"]
+    assert {item["type"] for item in form["body"]} <= FIELD_TYPES
+    # GitHub refuses a form whose ids or labels repeat.
+    ids = [item["id"] for item in fields]
+    labels = [item["attributes"]["label"] for item in fields]
+    assert len(set(ids)) == len(ids) and len(set(labels)) == len(labels)
+    assert all(re.fullmatch(r"[a-z][a-z0-9_-]*", i) for i in ids)
+
+
+def test_the_proposal_form_offers_exactly_the_books_event_types() -> None:
+    from briefbook.model import EVENT_TYPES
+
+    form = load(REPO / ".github" / "ISSUE_TEMPLATE" / "propose-event.yml")
+    (kind,) = [item for item in form["body"] if item.get("id") == "type"]
+    assert kind["attributes"]["options"] == list(EVENT_TYPES)
+
+
+def test_contributing_names_the_books_source_kinds_and_real_commands() -> None:
+    from briefbook.model import SOURCE_KINDS
+
+    text = (REPO / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    assert f"# {', '.join(SOURCE_KINDS)}" in text
+    makefile = (REPO / "Makefile").read_text(encoding="utf-8")
+    for target in re.findall(r"^make ([\w./-]+)", text, re.MULTILINE):
+        assert re.search(rf"^{re.escape(target)}:", makefile, re.MULTILINE), target
