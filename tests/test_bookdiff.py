@@ -261,3 +261,16 @@ def test_a_revision_is_read_from_git_not_checked_out(repo: Path) -> None:
     assert [line for line in introduced if "escape.md" in line] == [
         "- error at `docs/notes/escape.md:1:1`: symbolic link points outside the book&#39;s "
         "content folders; replace the link with the file itself"]
+
+
+def test_a_book_in_a_folder_of_its_repository_is_read_from_that_folder(tmp_path: Path) -> None:
+    repository = tmp_path / "repository"
+    book = Path(shutil.copytree(FIXTURE, repository / "books" / "iraq"))
+    git(repository, "init", "-q", "-b", "main")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-q", "-m", "base")
+    (book / "docs" / "actors" / "iran.md").unlink()
+    git(repository, "commit", "-q", "-am", "head")
+    result = diff(book, "main~1", "main")
+    assert result.returncode == 0, result.stderr
+    assert sections(result.stdout)["Actors"] == ["- removed: Iran (`iran`)"]
