@@ -144,7 +144,7 @@ class RecordChange:
     id: str
     title: str
     change: str
-    """'added', 'removed' or 'changed'."""
+    """'added', 'removed', 'changed', or 'unreadable' (its file has errors in HEAD)."""
     fields: tuple[str, ...] = ()
 
 
@@ -201,8 +201,11 @@ class BookDiff:
 
 def compare(base_label: str, base: Checked, head_label: str, head: Checked) -> BookDiff:
     before, after = base.index, head.index
+    # A record whose file has an error in HEAD is left out of HEAD's book: it is not gone.
+    failing = {d.at.path for d in head.errors}
     records = [change for kind in model.RECORD_KINDS
-               for change in _record_changes(kind, before.lookup(kind), after.lookup(kind))]
+               for change in _record_changes(kind, before.lookup(kind), after.lookup(kind),
+                                             failing)]
     figures: list[FigureChange] = []
     disagreements: list[Disagreement] = []
     attributions: list[AttributionChange] = []
@@ -235,11 +238,13 @@ def title_of(record: model.Record) -> str:
 
 
 def _record_changes(kind: str, before: dict[str, model.Record],
-                    after: dict[str, model.Record]) -> Iterator[RecordChange]:
+                    after: dict[str, model.Record], failing: set[str]) -> Iterator[RecordChange]:
     for record_id in sorted(after.keys() - before.keys()):
         yield RecordChange(kind, record_id, title_of(after[record_id]), "added")
     for record_id in sorted(before.keys() - after.keys()):
-        yield RecordChange(kind, record_id, title_of(before[record_id]), "removed")
+        old = before[record_id]
+        yield RecordChange(kind, record_id, title_of(old),
+                           "unreadable" if old.path in failing else "removed")
     for record_id in sorted(before.keys() & after.keys()):
         old, new = before[record_id], after[record_id]
         changed = tuple(f.name for f in fields(new) if f.name not in _NOT_CONTENT
@@ -414,6 +419,9 @@ def to_markdown(diff: BookDiff, head: Index, preview_url: str | None = None) -> 
             shown = page(kind, r.id, r.title)
             if r.change == "changed":
                 lines.append(f"changed: {shown}: {', '.join(name(f) for f in r.fields)}")
+            elif r.change == "unreadable":
+                lines.append(f"unreadable: {shown} ({name(r.id)}): its file has errors, "
+                             "see the check messages")
             else:
                 lines.append(f"{r.change}: {shown} ({name(r.id)})")
         section(KIND_TITLES[kind], lines)
@@ -440,7 +448,8 @@ def _headline(diff: BookDiff) -> str:
     counts: list[str] = []
     for kind in model.RECORD_KINDS:
         by_change = Counter(r.change for r in diff.records if r.kind == kind)
-        parts = [f"{by_change[c]} {c}" for c in ("added", "removed", "changed") if by_change[c]]
+        parts = [f"{by_change[c]} {c}" for c in ("added", "removed", "changed", "unreadable")
+                 if by_change[c]]
         if parts:
             counts.append(f"{KIND_TITLES[kind].lower()}: {', '.join(parts)}")
     for what, items in (("figure", diff.figures), ("disagreement", diff.disagreements),

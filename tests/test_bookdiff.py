@@ -220,6 +220,18 @@ def test_head_defaults_to_the_working_tree_with_uncommitted_edits(repo: Path) ->
         "- changed: Rockets on Ayn al&#45;Asad: `title`"]
 
 
+def test_a_record_whose_file_breaks_is_unreadable_not_removed(repo: Path) -> None:
+    edit(repo / ROCKETS, "type: rocket attack", "type: [rocket attack")
+    result = diff(repo, "main")
+    assert result.returncode == 0, result.stderr
+    summary = sections(result.stdout)
+    assert summary["Events"] == [
+        "- unreadable: Rockets on Ain al&#45;Asad (`2021-03-03-ain-al-asad-rockets`): its file "
+        "has errors, see the check messages"]
+    assert summary["Check messages introduced"][0].startswith(
+        f"- error at `{ROCKETS}:")
+
+
 @pytest.mark.parametrize("revision", ["no-such-branch", "--output=/tmp/x", "base..main"])
 def test_a_revision_that_does_not_exist_is_a_usage_error_in_one_line(repo: Path,
                                                                      revision: str) -> None:
