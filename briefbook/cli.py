@@ -119,6 +119,23 @@ def _parser() -> argparse.ArgumentParser:
                         help="a folder of theme overrides whose inline scripts are the "
                         "theme's own too (repeatable)")
     finish.set_defaults(run=_finish)
+
+    diff = commands.add_parser(
+        "diff", help="what a change does to the book, as Markdown for a pull request",
+        description="Check the book at two git revisions and print, in Markdown, what "
+        "changed as the book sees it: records added, removed and changed (naming the "
+        "fields), figures, disagreements between sources, attributions, cross-links, and "
+        "the check messages introduced. Exit status: 0, whatever changed; 2 on a usage "
+        "error such as a revision that does not exist.")
+    diff.add_argument("base", help="the revision to compare from (e.g. main, HEAD~1)")
+    diff.add_argument("head", nargs="?",
+                      help="the revision to compare to (default: the working tree, "
+                      "uncommitted edits included)")
+    diff.add_argument("--root", type=Path, default=Path(), help="the book's root")
+    diff.add_argument("--preview-url", metavar="URL",
+                      help="the address of a preview of HEAD's site, to link each record "
+                      "to its page there")
+    diff.set_defaults(run=_diff)
     return parser
 
 
@@ -276,6 +293,15 @@ def _finish(args: argparse.Namespace) -> int:
     print(f"finished {finished.pages} pages ({finished.changed} changed): "
           f"{_plural(len(finished.broken), 'broken link')}", file=sys.stderr)
     return EXIT_CONTENT if finished.broken else EXIT_OK
+
+
+def _diff(args: argparse.Namespace) -> int:
+    from briefbook.bookdiff import book_diff
+
+    summary = book_diff(find_root(args.root), args.base, args.head,
+                        preview_url=args.preview_url)
+    sys.stdout.write(summary)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

@@ -137,3 +137,17 @@ def test_paths_in_messages_are_printed_inert(path: str) -> None:
         assert "##[" not in line, line
     assert not diagnostic.format().lstrip().startswith("::")
     assert diagnostic.github_annotation().startswith("::error file=")
+
+
+def test_an_annotation_ends_its_properties_at_briefbooks_own_separator() -> None:
+    """The runner reads an annotation's properties up to the first '::' after the command
+    and takes the rest as the message: '::' or ',' in a path must not end them early
+    (a forged 'file' or 'title'), and '::' in the message is only text."""
+    path = "events/a::warning file=forged.yaml,line=1::x.yaml"
+    diagnostic = Diagnostic(Location(path, 3, 4), "error", "::stop-commands::token", "::x::")
+    line = diagnostic.github_annotation()
+    command, properties, message = line.split("::", 2)
+    assert command == ""
+    assert properties == ("error file=events/a%3A%3Awarning file=forged.yaml%2Cline=1%3A%3Ax"
+                          ".yaml,line=3,col=4,title=briefbook")
+    assert message == "::stop-commands::token; ::x::"
