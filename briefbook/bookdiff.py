@@ -23,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 
-from briefbook import model
+from briefbook import kinds, model, views
 from briefbook.dates import Edtf
 from briefbook.diagnostics import Diagnostic, UsageProblem
 from briefbook.index import Index
@@ -203,7 +203,7 @@ def compare(base_label: str, base: Checked, head_label: str, head: Checked) -> B
     before, after = base.index, head.index
     # A record whose file has an error in HEAD is left out of HEAD's book: it is not gone.
     failing = {d.at.path for d in head.errors}
-    records = [change for kind in model.RECORD_KINDS
+    records = [change for kind in kinds.KINDS
                for change in _record_changes(kind, before.lookup(kind), after.lookup(kind),
                                              failing)]
     figures: list[FigureChange] = []
@@ -273,20 +273,20 @@ def plain(value: object) -> object:
 
 def _figure_reports(index: Index, event: model.Event) -> dict[str, str]:
     """Each reported figure of ``event`` to what every source says of it."""
-    table = index.figure_table(event)
+    table = views.figure_table(event)
     return {name: "; ".join(f"{column.source.id}: {cell}"
-                            for column, cell in zip(table.columns, table.cells[name],
-                                                    strict=True) if cell is not None)
-            for name in table.names}
+                            for column, cell in zip(table.columns, cells, strict=True)
+                            if cell is not None)
+            for name, cells in table.rows}
 
 
 def _compare_figures(figures: list[FigureChange], disagreements: list[Disagreement],
                      before: Index, old: model.Event | None, after: Index,
                      new: model.Event) -> None:
     new_reports = _figure_reports(after, new)
-    disputed_now = set(after.figure_table(new).disputed)
+    disputed_now = set(views.figure_table(new).disputed)
     old_reports = _figure_reports(before, old) if old is not None else {}
-    disputed_then = set(before.figure_table(old).disputed) if old is not None else set()
+    disputed_then = set(views.figure_table(old).disputed) if old is not None else set()
     if old is not None:
         for name in model.FIGURE_NAMES:
             then, now = old_reports.get(name, "none"), new_reports.get(name, "none")
@@ -327,7 +327,7 @@ def links(record: model.Record) -> set[tuple[str, str]]:
             if name in _LINK_KINDS:
                 found.add((_LINK_KINDS[name], value.id))
         elif isinstance(value, model.Prose):
-            found.update((r.kind, r.ref.id) for r in value.refs if r.kind in model.RECORD_KINDS)
+            found.update((r.kind, r.ref.id) for r in value.refs if r.kind in kinds.KINDS)
         elif is_dataclass(value) and not isinstance(value, type):
             for f in fields(value):
                 walk(getattr(value, f.name), f.name)
@@ -341,7 +341,7 @@ def links(record: model.Record) -> set[tuple[str, str]]:
 
 def _link_table(index: Index) -> dict[str, set[tuple[str, str]]]:
     return {f"{kind}:{record.id}": links(record)
-            for kind in model.RECORD_KINDS for record in index.lookup(kind).values()}
+            for kind in kinds.KINDS for record in index.lookup(kind).values()}
 
 
 def _link_changes(before: Index, after: Index) -> Iterator[LinkChange]:
@@ -413,7 +413,7 @@ def to_markdown(diff: BookDiff, head: Index, preview_url: str | None = None) -> 
             out.append(f"- … and {len(lines) - MAX_ITEMS} more")
         out.append("")
 
-    for kind in model.RECORD_KINDS:
+    for kind in kinds.KINDS:
         lines = []
         for r in (r for r in diff.records if r.kind == kind):
             shown = page(kind, r.id, r.title)
@@ -446,7 +446,7 @@ def to_markdown(diff: BookDiff, head: Index, preview_url: str | None = None) -> 
 
 def _headline(diff: BookDiff) -> str:
     counts: list[str] = []
-    for kind in model.RECORD_KINDS:
+    for kind in kinds.KINDS:
         by_change = Counter(r.change for r in diff.records if r.kind == kind)
         parts = [f"{by_change[c]} {c}" for c in ("added", "removed", "changed", "unreadable")
                  if by_change[c]]

@@ -12,11 +12,13 @@ import calendar
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from briefbook import model
 from briefbook.dates import Edtf
 from briefbook.index import Index, Quoted, lag
+
+Column = TypeVar("Column")
 
 # --- pieces shared by several pages ---------------------------------------------------------
 
@@ -97,11 +99,11 @@ class Assigned:
 
 
 @dataclass(frozen=True, slots=True)
-class FigureTable:
+class FigureTable(Generic[Column]):
     """The reported figures: one column per citation that reports figures (a source that
     gives different figures in two passages gets two columns), one row per figure."""
 
-    columns: tuple[Quoted, ...]
+    columns: tuple[Column, ...]
     rows: tuple[tuple[str, tuple[model.Figure | None, ...]], ...]
     disputed: tuple[str, ...]
     """Figures the sources (or passages of one source) report differently."""
@@ -116,21 +118,26 @@ class EventPage:
     targets: tuple[model.Actor, ...]
     attribution: tuple[tuple[str, tuple[Assigned, ...]], ...]
     """Attributions by status, in the order of ``ATTRIBUTION_STATUSES``."""
-    figures: FigureTable
+    figures: FigureTable[Quoted]
     citations: tuple[Quoted, ...]
     responds_to: tuple[Lagged, ...]
     answered_by: tuple[Lagged, ...]
     concerned: tuple[Concern, ...]
 
 
-def figure_table(index: Index, event: model.Event) -> FigureTable:
-    columns = [c for c in event.citations if c.reports]
+def figure_table(event: model.Event) -> FigureTable[model.Citation]:
+    """The event's figure table, from its citations alone (a book with errors has one too)."""
+    columns = tuple(c for c in event.citations if c.reports)
     reported = {name for c in columns for name, _ in c.reports}
     names = [n for n in model.FIGURE_NAMES if n in reported]
     rows = tuple((name, tuple(dict(c.reports).get(name) for c in columns)) for name in names)
     disputed = tuple(name for name, row in rows
                      if len({f.value for f in row if f is not None}) > 1)
-    return FigureTable(tuple(index.quoted[c] for c in columns), rows, disputed)
+    return FigureTable(columns, rows, disputed)
+
+
+def _quoted_columns(index: Index, table: FigureTable[model.Citation]) -> FigureTable[Quoted]:
+    return FigureTable(tuple(index.quoted[c] for c in table.columns), table.rows, table.disputed)
 
 
 def event_page(index: Index, kind: str, event: model.Event) -> EventPage:
@@ -148,7 +155,7 @@ def event_page(index: Index, kind: str, event: model.Event) -> EventPage:
         targets=_actors(index, event.targets),
         attribution=tuple((status, tuple(by_status[status]))
                           for status in model.ATTRIBUTION_STATUSES if status in by_status),
-        figures=figure_table(index, event),
+        figures=_quoted_columns(index, figure_table(event)),
         citations=tuple(index.quoted[c] for c in event.citations),
         responds_to=tuple(Lagged(earlier, lag(earlier, event))
                           for earlier in _events(index, event.responds_to)),

@@ -84,14 +84,14 @@ def test_tracks_are_all_used(book: Checked) -> None:
 
 
 def test_some_sources_disagree_and_the_book_shows_it(book: Checked) -> None:
-    disputed = [e.id for e in book.index.book.events if views.figure_table(book.index, e).disputed]
+    disputed = [e.id for e in book.index.book.events if views.figure_table(e).disputed]
     assert disputed
 
 
 def test_a_reported_figure_keeps_its_qualifier_and_still_disagrees(book: Checked) -> None:
     # JINSA's "reportedly killing two" must not read as firm as the one killed it and
     # Foreign Policy state as their own, yet the two counts still differ.
-    table = views.figure_table(book.index, book.index.events["2021-02-15-erbil-rocket-attack"])
+    table = views.figure_table(book.index.events["2021-02-15-erbil-rocket-attack"])
     killed = [str(f) if f else None for f in dict(table.rows)["killed"]]
     assert killed == ["reportedly 2", "1", None, "1"]
     assert "killed" in table.disputed
