@@ -847,6 +847,8 @@ RECORDS: dict[str, RecordSpec] = {
             Markdown("summary", "What happened and why it matters; may reference records as "
                      "`[[kind:id]]`."),
             EDITOR_NOTES,
+            Text("origin", "Where an imported event came from (`briefbook import` writes the "
+                 "file and row), so a reviewer can trace it.", max_length=500),
         ),
     ),
     "source": RecordSpec(
