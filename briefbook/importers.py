@@ -412,8 +412,8 @@ def read_acled(path: Path, taken: set[str],
         if not any(c.strip() for c in cells):
             continue
         if len(cells) != len(header):
-            problems.append(_problem(shown, line, f"the row has {len(cells)} fields; the "
-                                     f"header has {len(header)}",
+            problems.append(_problem(shown, line, f"the row has {len(cells)} fields where "
+                                     f"the header has {len(header)}",
                                      "quote cells that hold commas; the rest was imported"))
             continue
         try:
@@ -613,21 +613,23 @@ def write_candidates(candidates: Sequence[Candidate], out_dir: Path, source_name
         if duplicate is not None:
             imported.problems.append(_problem(
                 source_name, candidate.line,
-                f"likely duplicate of event '{duplicate[0]}' ({duplicate[1]}); not written",
+                f"likely duplicate of event '{duplicate[0]}' ({duplicate[1]}), not written",
                 "compare the two; import the row again only if it is another event",
                 "warning"))
             continue
         target = out_dir / "events" / candidate.id[:4] / f"{candidate.id}.yaml"
         text = ("# yaml-language-server: $schema=../../schema/event.schema.json\n"
                 + dump_yaml(candidate.data))
-        if not _write_new(target, text):
-            imported.problems.append(_problem(
-                source_name, candidate.line,
-                f"{target.relative_to(out_dir).as_posix()} exists; not overwritten",
-                "import into an empty folder, or remove the file"))
-            continue
+        written = _write_new(target, text)
+        # Either way the folder now holds the event: later rows are compared with it.
         known.append(Known(candidate.id, candidate.date, candidate.data.get("place"),
                            candidate.title))
+        if not written:
+            imported.problems.append(_problem(
+                source_name, candidate.line,
+                f"{target.relative_to(out_dir).as_posix()} exists, not overwritten",
+                "import into an empty folder, or remove the file"))
+            continue
         imported.written.append(target)
         imported.events += 1
         origin = candidate.data["origin"]
