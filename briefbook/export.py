@@ -162,6 +162,8 @@ def _figure(figure: model.Figure) -> dict[str, Any]:
 
 
 def _name(index: Index, kind: str, record_id: str) -> str | None:
+    if kind not in model.RECORD_KINDS:
+        return None
     record = index.lookup(kind).get(record_id)
     if record is None:
         return None
@@ -174,6 +176,15 @@ def _ref(index: Index, kind: str, ref: model.Ref) -> dict[str, Any]:
 
 def _prose(text: model.Prose | None) -> str | None:
     return text.text if text is not None else None
+
+
+def plain_prose(index: Index, text: str) -> str:
+    """Prose for readers that show no Markdown (feeds, calendars): each ``[[kind:id]]``
+    becomes its label or the record's name."""
+    def name(m: re.Match[str]) -> str:
+        return m.group("label") or _name(index, m.group("kind"), m.group("id")) or m.group("id")
+
+    return " ".join(model.REFERENCE.sub(name, text).split())
 
 
 def _editor_notes(notes: Sequence[model.EditorNote]) -> list[dict[str, Any]]:
@@ -500,8 +511,9 @@ def events_geojson(index: Index, site_url: str) -> dict[str, Any]:
 
 def calendar_span(date: Edtf) -> tuple[dt.date, dt.date]:
     """All-day DTSTART and the exclusive DTEND: the whole range an imprecise date can mean.
-    An open end has no last day, so the event is shown on its first day alone."""
-    if date.latest == dt.date.max or date.latest >= dt.date.max - dt.timedelta(days=1):
+    An open end has no last day (nor has 9999-12-31 a next one), so such an event is shown
+    on its first day alone."""
+    if date.latest == dt.date.max:
         return date.earliest, date.earliest + dt.timedelta(days=1)
     return date.earliest, date.latest + dt.timedelta(days=1)
 
@@ -528,7 +540,7 @@ def events_ics(index: Index, site_url: str, entered: Mapping[str, dt.datetime]) 
         vevent.add("summary", event.title)
         description = [f"Date: {event.date.label} ({event.date.text})"]
         if event.summary:
-            description.append(event.summary.text.strip())
+            description.append(plain_prose(index, event.summary.text))
         description.append(url)
         vevent.add("description", "\n\n".join(description))
         vevent.add("url", url)
@@ -598,3 +610,69 @@ def write_exports(index: Index, out_dir: Path, site_url: str, *,
         target.write_bytes(file.content)
         written.append(target)
     return written
+
+
+# --- The data page -------------------------------------------------------------------------
+
+DATA_PAGE = f"{DATA_DIR}/index.md"
+"""Where the data page goes in the docs tree."""
+DEFAULT_LICENCE = (
+    "The data are the book's own content and are published under the same terms as the "
+    "site. Each quotation is a short excerpt of an archived document, reproduced to show "
+    "where a statement comes from; the documents remain their publishers'. Events imported "
+    "from another dataset (their `origin` says which) remain under that dataset's terms."
+)
+_FILES = (
+    ("events.json", "Every event with its references resolved: date (as written, its "
+     "label and its range), type, place with coordinates, perpetrators, targets, attribution "
+     "tracks (who, how, by whom, with what confidence, on which quote), citations (source, "
+     "verbatim quote, figures), responses, tags, summary and page URL. Described by "
+     "[events.schema.json]({schema})."),
+    ("events.csv", "One row per event, for spreadsheets: ACLED's column names where a field "
+     "maps onto one, then briefbook's own (below). Cells a spreadsheet would run as a "
+     "formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) start with a "
+     "`'`, as OWASP advises; `briefbook import acled` reads the file back."),
+    ("events.geojson", "GeoJSON (RFC 7946): a point for each event with a place, longitude "
+     "first, with its title, date, type and page URL."),
+    ("events.ics", "iCalendar: an all-day entry for each event, spanning the whole range of "
+     "an imprecise date (a month, a season, an interval), with its page URL."),
+    ("actors.json", "Every actor: name, kind, aliases, relations (with their quote or "
+     "basis), the events in which it plays each role, profile, page and feed URLs."),
+    ("sources.json", "Every archived source's bibliographic record: title, publisher, "
+     "authors, date, kind, original and archived URLs, and the events that cite it (not its "
+     "text, which stays on its page)."),
+    ("feeds/events.xml", "Atom feed of the newest events, by when each entered the book."),
+    ("feeds/actors/<id>.xml", "Atom feed of the events involving one actor (linked from the "
+     "actor's page)."),
+)
+
+
+def data_page(site_url: str, licence: str = DEFAULT_LICENCE) -> str:
+    """The Markdown of the data page (``DATA_PAGE``): each export, the CSV's columns, the
+    schema and the licence.  Links to the files are absolute when the site has a URL, so
+    MkDocs does not look for them among the docs (they are written after the build)."""
+    def link(name: str) -> str:
+        return join_url(site_url, f"{DATA_DIR}/{name}") if site_url else name
+
+    lines = [
+        "# Data",
+        "",
+        "The book's data, for spreadsheets, maps, calendars, feed readers and other trackers. "
+        "Every file is rebuilt with the site from the same checked content, and "
+        f"`briefbook export --out DIR` writes them locally. The JSON layout is version "
+        f"{SCHEMA_VERSION}.",
+        "",
+        "| File | What it holds |",
+        "|---|---|",
+    ]
+    for name, doc in _FILES:
+        shown = f"[`{name}`]({link(name)})" if "<" not in name else f"`{name}`"
+        lines.append(f"| {shown} | {_cell(doc.format(schema=link('events.schema.json')))} |")
+    lines += ["", "## Columns of events.csv", "", "| Column | Meaning |", "|---|---|"]
+    lines += [f"| `{name}` | {_cell(COLUMN_DOCS[name])} |" for name in CSV_COLUMNS]
+    lines += ["", "## Licence", "", licence, ""]
+    return "\n".join(lines)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")  # a bare '|' would end the table cell

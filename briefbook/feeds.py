@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from briefbook import model
-from briefbook.export import DATA_DIR, join_url, page_url
+from briefbook.export import DATA_DIR, join_url, page_url, plain_prose
 from briefbook.history import EPOCH, entered_at
 from briefbook.index import Index
 from briefbook.render import SECTIONS
@@ -117,7 +117,7 @@ def atom_feed(index: Index, site_url: str, feed_path: str, title: str,
         where = f", {place.name}" if place else ""
         summary = f"{event.date.label}{where}."
         if event.summary:
-            summary += " " + " ".join(event.summary.text.split())
+            summary += " " + plain_prose(index, event.summary.text)
         _text(entry, "summary", summary, type="text")
     ET.indent(feed)
     written: bytes = ET.tostring(feed, encoding="utf-8", xml_declaration=True)

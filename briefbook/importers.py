@@ -329,6 +329,7 @@ def acled_candidate(row: dict[str, str], line: int, file_name: str,
         f"{sub_type or type_.capitalize()}{' in ' + location if location else ''}")
     written_id = row.get("event_id_cnty", "").strip()
     if (row.get("date", "").strip() and SLUG.fullmatch(written_id)
+            and written_id.startswith(str(date.earliest.year))
             and (written_id not in taken or written_id in reserved)):
         event_id = written_id  # briefbook's own export: the id is the file name
     else:

@@ -249,3 +249,18 @@ def test_export_command_writes_every_format(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert [p.name for p in only_csv.iterdir()] == ["events.csv"]
     assert "https://" in (only_csv / "events.csv").read_text(encoding="utf-8")  # mkdocs.yml
+
+
+def test_data_page_lists_every_file_and_column() -> None:
+    import markdown
+    from bs4 import BeautifulSoup
+
+    page = export.data_page(SITE)
+    soup = BeautifulSoup(markdown.markdown(page, extensions=["tables"]), "html.parser")
+    files, columns = soup.find_all("table")
+    column_names = [row.find_all("td")[0].get_text() for row in columns.find_all("tr")[1:]]
+    assert column_names == list(export.CSV_COLUMNS)
+    assert all(len(row.find_all("td")) == 2 for row in columns.find_all("tr")[1:])
+    hrefs = [a["href"] for a in files.find_all("a")]
+    assert f"{SITE}data/events.json" in hrefs and f"{SITE}data/events.schema.json" in hrefs
+    assert "Licence" in page and export.SCHEMA_VERSION in page
