@@ -165,6 +165,11 @@ def _export(args: argparse.Namespace) -> int:
     out: Path = args.out
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file; give a folder to export into")
+    for folder in ("events", "seeds", "docs", "templates", ".git"):
+        content = (root / folder).resolve()
+        if out.resolve() == content or out.resolve().is_relative_to(content):
+            raise UsageError(f"{out} is inside the book's '{folder}' folder, where the "
+                             "exports would become content; choose a folder of its own")
     checked = check(root)
     report(checked.errors)
     if checked.errors:

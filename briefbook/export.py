@@ -445,8 +445,8 @@ def event_row(index: Index, event: model.Event, site_url: str) -> dict[str, str]
         "actor2": targets[0] if targets else "",
         "assoc_actor_2": LIST_SEPARATOR.join(targets[1:]),
         "location": place.name if place else "",
-        "latitude": f"{place.latitude:g}" if place else "",
-        "longitude": f"{place.longitude:g}" if place else "",
+        "latitude": _degrees(place.latitude) if place else "",
+        "longitude": _degrees(place.longitude) if place else "",
         "geo_precision": str(GEO_PRECISION[place.precision]) if place else "",
         "source": LIST_SEPARATOR.join(publishers),
         "notes": event.summary.text if event.summary else "",
@@ -465,6 +465,11 @@ def event_row(index: Index, event: model.Event, site_url: str) -> dict[str, str]
         "page_url": page_url(site_url, "event", event.id),
     }
     return row
+
+
+def _degrees(value: float) -> str:
+    """Six decimals (about 0.1 m), never an exponent: '33.7856', not '3.37856e+01'."""
+    return f"{value:.6f}".rstrip("0").rstrip(".")
 
 
 def events_csv(index: Index, site_url: str) -> str:

@@ -380,7 +380,7 @@ def acled_candidate(row: dict[str, str], line: int, file_name: str,
 def read_acled(path: Path, taken: set[str],
                reserved: frozenset[str] = frozenset()) -> tuple[list[Candidate], list[Diagnostic]]:
     """The events of an ACLED-layout CSV file, and a message for each row it cannot read."""
-    shown = path.name
+    shown, name = path.as_posix(), path.name
     problems: list[Diagnostic] = []
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -418,7 +418,7 @@ def read_acled(path: Path, taken: set[str],
                                      "quote cells that hold commas; the rest was imported"))
             continue
         try:
-            candidate = acled_candidate(dict(zip(header, cells, strict=True)), line, shown,
+            candidate = acled_candidate(dict(zip(header, cells, strict=True)), line, name,
                                         taken, reserved)
         except RowError as exc:
             problems.append(_problem(shown, line, f"unreadable row: {exc}",
@@ -536,7 +536,8 @@ def _json_items(text: str, start: int) -> Iterator[tuple[Any, int]]:
 
 
 def read_timelinejs(path: Path, taken: set[str]) -> tuple[list[Candidate], list[Diagnostic]]:
-    shown = path.name
+    """The events of a TimelineJS JSON file, and a message for each it cannot read."""
+    shown, name = path.as_posix(), path.name
     try:
         text = path.read_bytes().decode("utf-8-sig")
         document = json.loads(text)
@@ -554,7 +555,7 @@ def read_timelinejs(path: Path, taken: set[str]) -> tuple[list[Candidate], list[
     for number, (item, at) in enumerate(_json_items(text, events_at), start=1):
         line = text.count("\n", 0, at) + 1
         try:
-            candidate = timeline_candidate(item, line, number, shown, taken)
+            candidate = timeline_candidate(item, line, number, name, taken)
         except RowError as exc:
             problems.append(_problem(shown, line, f"unreadable event {number}: {exc}",
                                      "fix the event and import it again; the rest was "
@@ -609,6 +610,7 @@ def write_candidates(candidates: Sequence[Candidate], out_dir: Path, source_name
     known = known_events(book)
     actors = {a.id for a in book.actors} if book else set()
     places = {p.id for p in book.places} if book else set()
+    written_events: list[Candidate] = []
     for candidate in candidates:
         duplicate = likely_duplicate(candidate, known)
         if duplicate is not None:
@@ -633,26 +635,40 @@ def write_candidates(candidates: Sequence[Candidate], out_dir: Path, source_name
             continue
         imported.written.append(target)
         imported.events += 1
-        origin = candidate.data["origin"]
+        written_events.append(candidate)
+    _write_placeholders(written_events, out_dir, actors, places, imported)
+
+
+def _write_placeholders(candidates: Sequence[Candidate], out_dir: Path, actors: set[str],
+                        places: set[str], imported: Imported) -> None:
+    """A placeholder for each actor and place the written events name that neither the book
+    nor the folder has, under the fullest name any row gives it."""
+    names: dict[str, tuple[str, str]] = {}
+    for candidate in candidates:
         for actor_id, name in candidate.actors.items():
-            if actor_id in actors:
-                continue
-            actors.add(actor_id)
-            path = out_dir / "docs" / "actors" / f"{actor_id}.md"
-            if _write_new(path, _front_matter(
-                    {"name": _title(name) or actor_id, "kind": "organization"},
-                    f"Placeholder written by `briefbook import` for {origin}: check the "
-                    "name and kind, add aliases, and write a profile from the sources.")):
-                imported.written.append(path)
+            if actor_id not in names or names[actor_id][0] == actor_id != name:
+                names[actor_id] = (name, candidate.data["origin"])
+    for actor_id, (name, origin) in names.items():
+        if actor_id in actors:
+            continue
+        path = out_dir / "docs" / "actors" / f"{actor_id}.md"
+        if _write_new(path, _front_matter(
+                {"name": _title(name) or actor_id, "kind": "organization"},
+                f"Placeholder written by `briefbook import` for {origin}: check the name "
+                "and kind, add aliases, and write a profile from the sources.")):
+            imported.written.append(path)
+    for candidate in candidates:
         place = candidate.place
-        if place is not None and place["id"] not in places:
-            places.add(place["id"])
-            path = out_dir / "docs" / "places" / f"{place['id']}.md"
-            front = {k: v for k, v in place.items() if k != "id"}
-            if _write_new(path, _front_matter(
-                    front, f"Placeholder written by `briefbook import` for {origin}: check "
-                    "the kind, the coordinates and their precision.")):
-                imported.written.append(path)
+        if place is None or place["id"] in places:
+            continue
+        places.add(place["id"])
+        path = out_dir / "docs" / "places" / f"{place['id']}.md"
+        front = {k: v for k, v in place.items() if k != "id"}
+        if _write_new(path, _front_matter(
+                front, f"Placeholder written by `briefbook import` for "
+                f"{candidate.data['origin']}: check the kind, the coordinates and their "
+                "precision.")):
+            imported.written.append(path)
 
 
 def import_file(kind: str, path: Path, out_dir: Path,
@@ -666,6 +682,6 @@ def import_file(kind: str, path: Path, out_dir: Path,
     else:
         candidates, problems = read_timelinejs(path, taken)
     imported = Imported(problems=problems)
-    write_candidates(candidates, out_dir, path.name, book, imported)
+    write_candidates(candidates, out_dir, path.as_posix(), book, imported)
     imported.problems.sort(key=Diagnostic.sort_key)
     return imported

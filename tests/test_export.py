@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -264,3 +265,14 @@ def test_data_page_lists_every_file_and_column() -> None:
     hrefs = [a["href"] for a in files.find_all("a")]
     assert f"{SITE}data/events.json" in hrefs and f"{SITE}data/events.schema.json" in hrefs
     assert "Licence" in page and export.SCHEMA_VERSION in page
+
+
+@pytest.mark.parametrize("inside", ["docs", "docs/data", "events", "seeds"])
+def test_export_refuses_the_books_content_folders(tmp_path: Path, inside: str) -> None:
+    book = Path(shutil.copytree(MINIMAL, tmp_path / "book"))
+    result = subprocess.run([sys.executable, "-m", "briefbook.cli", "export", "--out",
+                             inside], cwd=book, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert result.returncode == 2
+    assert "inside the book's" in result.stderr and "Traceback" not in result.stderr
+    assert not (book / inside / "events.json").exists()

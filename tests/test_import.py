@@ -52,8 +52,16 @@ def test_shipped_book_round_trips_through_csv(tmp_path: Path) -> None:
     assert imported.events == len(index.book.events)
     reloaded = check(out).index.book
     assert [carried(e) for e in reloaded.events] == [carried(e) for e in index.book.events]
-    # The quotes are not in the CSV: every citation is reported until someone adds one.
     assert all(e.origin and "events.csv, line" in e.origin for e in reloaded.events)
+    # The CSV carries each place's name and coordinates and each actor's name.
+    used_places = {e.place.id for e in index.book.events if e.place}
+    assert {(p.id, p.name, p.latitude, p.longitude) for p in reloaded.places} == {
+        (p.id, p.name, p.latitude, p.longitude) for p in index.book.places
+        if p.id in used_places}
+    named = {r.id for e in index.book.events for r in (*e.perpetrators, *e.targets)}
+    shipped_names = {a.id: a.name for a in index.book.actors}
+    assert {a.id: a.name for a in reloaded.actors if a.id in named} == {
+        i: shipped_names[i] for i in named}
 
 
 def test_imported_files_are_valid_against_the_event_schema(tmp_path: Path) -> None:
@@ -178,7 +186,7 @@ def test_import_command_reports_rows_and_exits_1(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=300, check=False)
     assert result.returncode == 1, result.stderr
     lines = result.stdout.splitlines()
-    assert lines[0].startswith("acled-rows.csv:3:1: error: unreadable row: event_date")
+    assert lines[0].startswith(f"{ACLED.as_posix()}:3:1: error: unreadable row: event_date")
     assert len(lines) == 7
     assert "imported 3 events" in result.stderr
     assert "Traceback" not in result.stderr
