@@ -23,6 +23,7 @@ import difflib
 import html.parser
 import json
 import re
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,30 +124,75 @@ def _normal_title(title: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", title.casefold()))
 
 
-def likely_duplicate(candidate: Candidate, known: Iterable[Known]) -> tuple[str, str] | None:
-    """(id, why) of a known event this one probably repeats: the same id, the same day and
-    place, or a close title on overlapping dates."""
-    place = candidate.data.get("place")
-    day = candidate.date.earliest == candidate.date.latest
-    title = _normal_title(candidate.title)
-    for other in known:
-        if other.id == candidate.id:
-            return other.id, "the same id"
-        overlap = (candidate.date.earliest <= other.date.latest
-                   and other.date.earliest <= candidate.date.latest)
-        if (day and place and other.place == place and other.date.earliest == other.date.latest
-                and other.date.earliest == candidate.date.earliest):
-            return other.id, "the same day and place"
-        if overlap and difflib.SequenceMatcher(
-                None, title, _normal_title(other.title)).ratio() >= TITLE_SIMILARITY:
-            return other.id, "a close title on overlapping dates"
-    return None
+WIDE_DAYS = 400
+"""Dates spanning more days than this are compared with every event, not by day."""
 
 
-def known_events(book: model.Book | None) -> list[Known]:
+class KnownEvents:
+    """Events a new one may repeat, indexed by the days their dates cover, so that each
+    new event is compared only with those whose dates overlap its own (an ACLED export
+    holds tens of thousands of rows; comparing every pair took minutes)."""
+
+    def __init__(self, events: Iterable[Known] = ()) -> None:
+        self.ids: dict[str, Known] = {}
+        self.by_day: dict[dt.date, list[Known]] = defaultdict(list)
+        self.by_place_day: dict[tuple[str, dt.date], Known] = {}
+        self.wide: list[Known] = []
+        for event in events:
+            self.add(event)
+
+    def add(self, event: Known) -> None:
+        self.ids.setdefault(event.id, event)
+        first, last = event.date.earliest, event.date.latest
+        if first == last and event.place:
+            self.by_place_day.setdefault((event.place, first), event)
+        if (last - first).days > WIDE_DAYS:
+            self.wide.append(event)
+            return
+        for offset in range((last - first).days + 1):
+            self.by_day[first + dt.timedelta(days=offset)].append(event)
+
+    def overlapping(self, date: dates.Edtf) -> Iterator[Known]:
+        first, last = date.earliest, date.latest
+        seen: set[str] = set()
+        if (last - first).days > WIDE_DAYS:
+            days: Iterable[list[Known]] = self.by_day.values()
+        else:
+            days = (self.by_day.get(first + dt.timedelta(days=o), [])
+                    for o in range((last - first).days + 1))
+        for events in (*days, self.wide):
+            for event in events:
+                if event.id not in seen and (event.date.earliest <= last
+                                             and first <= event.date.latest):
+                    seen.add(event.id)
+                    yield event
+
+    def duplicate_of(self, candidate: Candidate) -> tuple[str, str] | None:
+        """(id, why) of a known event this one probably repeats: the same id, the same day
+        and place, or a close title on overlapping dates."""
+        if candidate.id in self.ids:
+            return candidate.id, "the same id"
+        place = candidate.data.get("place")
+        date = candidate.date
+        if place and date.earliest == date.latest:
+            same = self.by_place_day.get((place, date.earliest))
+            if same is not None:
+                return same.id, "the same day and place"
+        matcher = difflib.SequenceMatcher(None, b=_normal_title(candidate.title))
+        for other in self.overlapping(date):
+            matcher.set_seq1(_normal_title(other.title))
+            if (matcher.real_quick_ratio() >= TITLE_SIMILARITY
+                    and matcher.quick_ratio() >= TITLE_SIMILARITY
+                    and matcher.ratio() >= TITLE_SIMILARITY):
+                return other.id, "a close title on overlapping dates"
+        return None
+
+
+def known_events(book: model.Book | None) -> KnownEvents:
     if book is None:
-        return []
-    return [Known(e.id, e.date, e.place.id if e.place else None, e.title) for e in book.events]
+        return KnownEvents()
+    return KnownEvents(Known(e.id, e.date, e.place.id if e.place else None, e.title)
+                       for e in book.events)
 
 
 # --- Shared row helpers --------------------------------------------------------------------
@@ -568,12 +614,14 @@ def read_timelinejs(path: Path, taken: set[str]) -> tuple[list[Candidate], list[
 
 # --- Writing -------------------------------------------------------------------------------
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.CSafeDumper):
+    """libyaml's emitter: the pure-Python one took 15 ms an event."""
+
     def ignore_aliases(self, data: Any) -> bool:
         return True  # briefbook's reader refuses anchors and aliases
 
 
-def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+def _represent_text(dumper: yaml.CSafeDumper, value: str) -> yaml.Node:
     style = "|" if "\n" in value else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
@@ -612,7 +660,7 @@ def write_candidates(candidates: Sequence[Candidate], out_dir: Path, source_name
     places = {p.id for p in book.places} if book else set()
     written_events: list[Candidate] = []
     for candidate in candidates:
-        duplicate = likely_duplicate(candidate, known)
+        duplicate = known.duplicate_of(candidate)
         if duplicate is not None:
             imported.problems.append(_problem(
                 source_name, candidate.line,
@@ -625,8 +673,8 @@ def write_candidates(candidates: Sequence[Candidate], out_dir: Path, source_name
                 + dump_yaml(candidate.data))
         written = _write_new(target, text)
         # Either way the folder now holds the event: later rows are compared with it.
-        known.append(Known(candidate.id, candidate.date, candidate.data.get("place"),
-                           candidate.title))
+        known.add(Known(candidate.id, candidate.date, candidate.data.get("place"),
+                        candidate.title))
         if not written:
             imported.problems.append(_problem(
                 source_name, candidate.line,
