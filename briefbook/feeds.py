@@ -50,10 +50,11 @@ class FeedLink:
                 f'href="{html.escape(self.href, quote=True)}">')
 
 
-def feed_links(page: str, book_title: str = "") -> list[FeedLink]:
+def feed_links(page: str, book_title: str = "",
+               actor_names: Mapping[str, str] | None = None) -> list[FeedLink]:
     """The feeds a page advertises, with hrefs relative to its built URL (directory URLs:
     ``actors/iran.md`` is served at ``actors/iran/``): every page links the events feed, an
-    actor's page its own feed too."""
+    actor's page its own feed too, titled with the actor's name from ``actor_names``."""
     built = _built_dir(page)
     links = [FeedLink(_relative(site_path(EVENTS_FEED), built),
                       f"{book_title}: newest events" if book_title else "Newest events")]
@@ -62,7 +63,7 @@ def feed_links(page: str, book_title: str = "") -> list[FeedLink]:
             and name != "index.md":
         actor_id = name.removesuffix(".md")
         links.append(FeedLink(_relative(site_path(actor_feed_path(actor_id)), built),
-                              f"Events involving {actor_id}"))
+                              f"Events involving {(actor_names or {}).get(actor_id, actor_id)}"))
     return links
 
 

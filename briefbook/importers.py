@@ -35,6 +35,7 @@ from briefbook import dates, model
 from briefbook.diagnostics import Diagnostic, Location, Severity
 from briefbook.export import FORMULA_TRIGGERS, ITEM_SEPARATOR, LIST_SEPARATOR
 from briefbook.schema import SLUG, slugify
+from briefbook.yamltree import INVISIBLE, invisible_message
 
 TODO_QUOTE = "TODO: quote the passage of this source that reports the event"
 """Found in no source, so `briefbook check` reports the citation until it is replaced."""
@@ -362,11 +363,24 @@ def _actors(row: dict[str, str], ids_column: str, first: str,
     return ids, {i: (names[n] if n < len(names) else i) for n, i in enumerate(ids)}
 
 
+def visible(values: dict[str, str]) -> dict[str, str]:
+    """``values`` with line breaks made '\n'; a control character or an invisible mark
+    ("Trojan Source") makes the row unreadable, since the book refuses them in any file."""
+    cleaned = {}
+    for key, value in values.items():
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        m = INVISIBLE.search(value)
+        if m:
+            raise RowError(f"'{key}' has an {invisible_message(m.group())}")
+        cleaned[key] = value
+    return cleaned
+
+
 def acled_candidate(row: dict[str, str], line: int, file_name: str,
                     taken: set[str], reserved: frozenset[str] = frozenset()) -> Candidate:
     """The event of one row; ``taken`` holds the ids in use, ``reserved`` those of them
     the book has (a row naming one of those is kept under it, and found a duplicate)."""
-    row = {key: restore_cell(value or "") for key, value in row.items()}
+    row = visible({key: restore_cell(value or "") for key, value in row.items()})
     date = _acled_date(row)
     type_ = _acled_type(row)
     location = row.get("location", "").strip()
@@ -519,7 +533,16 @@ def timeline_candidate(item: Any, line: int, number: int, file_name: str,
     if not isinstance(item, dict):
         raise RowError("an event must be an object")
     text: dict[str, Any] = item["text"] if isinstance(item.get("text"), dict) else {}
-    headline = plain_text(str(text.get("headline") or ""))
+    media: dict[str, Any] = item["media"] if isinstance(item.get("media"), dict) else {}
+    fields = visible({
+        "text.headline": plain_text(str(text.get("headline") or "")),
+        "text.text": plain_text(str(text.get("text") or "")),
+        "media.credit": plain_text(str(media.get("credit") or "")),
+        "media.url": str(media.get("url") or ""),
+        "group": str(item.get("group") or ""),
+        "unique_id": str(item.get("unique_id") or ""),
+    })
+    headline = fields["text.headline"]
     if not headline:
         raise RowError("the event has no text.headline")
     written = _timeline_date(item.get("start_date"), "start_date")
@@ -529,14 +552,12 @@ def timeline_candidate(item: Any, line: int, number: int, file_name: str,
         date = dates.parse(written)
     except dates.EdtfError as exc:
         raise RowError(f"date: {exc}") from None
-    media: dict[str, Any] = item["media"] if isinstance(item.get("media"), dict) else {}
-    credit = plain_text(str(media.get("credit") or ""))
-    url = str(media.get("url") or "")
+    credit, url = fields["media.credit"], fields["media.url"]
     host = re.sub(r"^[a-z]+://(www\.)?", "", url).split("/")[0] if "://" in url else ""
     source = slugify(credit) or slugify(host) or TODO_SOURCE
-    group = slugify(str(item.get("group") or ""))
-    reference = str(item.get("unique_id") or f"event {number}")
-    summary = plain_text(str(text.get("text") or ""))
+    group = slugify(fields["group"])
+    reference = fields["unique_id"] or f"event {number}"
+    summary = fields["text.text"]
     if url:
         summary = (summary + "\n\n" if summary else "") + f"Media: <{url}>"
     title = _title(headline)

@@ -142,9 +142,12 @@ def test_exports_are_deterministic(shipped: Index) -> None:
 
 
 def test_feed_links_for_page_heads() -> None:
-    links = feeds.feed_links("actors/iran.md", "Book")
-    assert [link.href for link in links] == ["../../data/feeds/events.xml",
-                                             "../../data/feeds/actors/iran.xml"]
+    links = feeds.feed_links("actors/iran.md", "Book", {"iran": "Iran"})
+    assert [(link.href, link.title) for link in links] == [
+        ("../../data/feeds/events.xml", "Book: newest events"),
+        ("../../data/feeds/actors/iran.xml", "Events involving Iran")]
+    assert [link.href for link in feeds.feed_links("events/2021-03-03-x.md")] == [
+        "../../data/feeds/events.xml"]
     assert feeds.feed_links("index.md")[0].href == "data/feeds/events.xml"
     assert [link.href for link in feeds.feed_links("actors/index.md")] == [
         "../data/feeds/events.xml"]

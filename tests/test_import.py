@@ -3,6 +3,7 @@ TimelineJS files with broken rows and duplicates are reported row by row, the re
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import subprocess
 import sys
@@ -190,3 +191,45 @@ def test_import_command_reports_rows_and_exits_1(tmp_path: Path) -> None:
     assert len(lines) == 7
     assert "imported 3 events" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_control_characters_and_invisible_marks_make_a_row_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "hostile.csv"
+    path.write_text("event_id_cnty,event_date,location,latitude,longitude,notes\n"
+                    'A1,2021-02-15,"Erbil\x1b[2J",36.2,43.9,fine\n'
+                    'A2,2021-02-16,Erbil,36.2,43.9,"reordered \u202e text"\n'
+                    'A3,2021-02-17,Erbil,36.2,43.9,"two\r\nlines"\n', encoding="utf-8")
+    imported = importers.import_file("acled", path, tmp_path / "out")
+    assert [(d.at.line, d.message) for d in imported.problems] == [
+        (2, "unreadable row: 'location' has an invisible control character U+001B"),
+        (3, "unreadable row: 'notes' has an invisible control character U+202E"),
+    ]
+    (event,) = check(tmp_path / "out").index.book.events
+    assert event.summary is not None and event.summary.text == "two\nlines"
+
+
+def test_duplicate_search_grows_linearly_with_the_import() -> None:
+    """Each row is compared only with events on overlapping days: ten times the rows take
+    about ten times as long, not a hundred (generous slack for a loaded machine)."""
+    import time
+
+    from briefbook import dates
+
+    def run(n: int) -> float:
+        start_day = dates.parse("2001-01-01").earliest
+        events = []
+        for i in range(n):
+            day = (start_day + dt.timedelta(days=i)).isoformat()
+            events.append(importers.Candidate(f"{day}-rocket-attack", dates.parse(day),
+                                              f"Rocket attack on base number {i}", {}, i))
+        started = time.perf_counter()
+        known = importers.KnownEvents()
+        for event in events:
+            assert known.duplicate_of(event) is None
+            known.add(importers.Known(event.id, event.date, None, event.title))
+        return time.perf_counter() - started
+
+    run(100)  # warm up
+    small = min(run(300) for _ in range(3))
+    large = min(run(3000) for _ in range(3))
+    assert large / small < 40, (small, large)
