@@ -44,7 +44,8 @@ TITLE_SIMILARITY = 0.85
 """SequenceMatcher ratio above which two titles on overlapping dates are one event: the
 shipped book's most alike titles of distinct events ('Rocket attack on the U.S. embassy'
 in June and in December 2020) reach 0.91, but never on overlapping dates."""
-MAX_ID_WORDS = 60
+MAX_ID_SLUG = 60
+"""Characters of a generated id after its date: enough to tell events apart in a folder."""
 
 # ACLED sub-event type -> briefbook event type (the rest become 'other').
 ACLED_SUB_TYPES = {
@@ -221,9 +222,9 @@ def _event_id(date: dates.Edtf, words: str, taken: set[str], fallback: str) -> s
                                                            str(date.earliest.year))
     if date.precision == "interval":
         prefix = date.earliest.isoformat()
-    slug = slugify(words)[:MAX_ID_WORDS].rstrip("-") or "event"
+    slug = slugify(words)[:MAX_ID_SLUG].rstrip("-") or "event"
     candidate = f"{prefix}-{slug}"
-    if candidate in taken and fallback:
+    if candidate in taken and slugify(fallback):
         candidate = f"{candidate}-{slugify(fallback)}"
     number = 2
     base = candidate
