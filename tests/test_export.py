@@ -163,7 +163,8 @@ def _git(root: Path, *args: str, when: int = 0) -> None:
     env = {**os.environ, "GIT_AUTHOR_DATE": stamp, "GIT_COMMITTER_DATE": stamp,
            "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
            "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org"}
-    subprocess.run(["git", "-C", str(root), *args], check=True, env=env, capture_output=True)
+    subprocess.run(["git", "-C", str(root), "-c", "commit.gpgsign=false", *args], check=True,
+                   env=env, capture_output=True)
 
 
 def test_first_commit_dates_come_from_one_git_log(tmp_path: Path) -> None:
