@@ -136,7 +136,98 @@ def _parser() -> argparse.ArgumentParser:
                       help="the address of a preview of HEAD's site, to link each record "
                       "to its page there")
     diff.set_defaults(run=_diff)
+    _add_data_commands(commands)
     return parser
+
+
+def _add_data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    export = commands.add_parser(
+        "export", help="write the book's data: JSON, CSV, GeoJSON, iCalendar, Atom feeds",
+        description="Check the book, then write its exports into OUT: events.json (with "
+        "events.schema.json), events.csv (ACLED column names), events.geojson, events.ics, "
+        "actors.json, sources.json and Atom feeds (feeds/). Files of the same name are "
+        "replaced; nothing else in OUT is touched.")
+    export.add_argument("--format", "-f", action="append", dest="formats",
+                        choices=("json", "csv", "geojson", "ics", "actors", "sources",
+                                 "feeds", "all"),
+                        help="what to write (repeatable; default: all)")
+    export.add_argument("--out", "-o", type=Path, required=True, help="folder to write into")
+    export.add_argument("--root", type=Path, default=Path(), help="the book's root")
+    export.add_argument("--site-url", help="the site's address for page URLs (default: "
+                        "site_url in mkdocs.yml)")
+    export.set_defaults(run=_export)
+
+    imports = commands.add_parser(
+        "import", help="write event files from an ACLED CSV or a TimelineJS JSON file",
+        description="Read an ACLED-layout CSV (or briefbook's own events.csv) or a "
+        "TimelineJS JSON file and write event files, with placeholder actors and places, "
+        "into OUT for review. Existing files are never overwritten; rows that cannot be "
+        "read, and likely duplicates of the book's events, are reported with their line "
+        "and not written. Exit status: 0 all imported, 1 some rows reported, 2 usage error.")
+    imports.add_argument("format", choices=("acled", "timelinejs"))
+    imports.add_argument("file", type=Path, help="the file to import")
+    imports.add_argument("--out", "-o", type=Path, required=True,
+                         help="folder to write the files into (laid out like a book)")
+    imports.add_argument("--root", type=Path,
+                         help="the book to compare with for duplicates (default: the book "
+                         "around the current folder, if any)")
+    imports.set_defaults(run=_import)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from briefbook.export import FORMATS, site_url_of, write_exports
+    from briefbook.pipeline import check
+
+    root = find_root(args.root)
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; give a folder to export into")
+    for folder in ("events", "seeds", "docs", "templates", ".git"):
+        content = (root / folder).resolve()
+        if out.resolve() == content or out.resolve().is_relative_to(content):
+            raise UsageError(f"{out} is inside the book's '{folder}' folder, where the "
+                             "exports would become content; choose a folder of its own")
+    checked = check(root)
+    report(checked.errors)
+    if checked.errors:
+        print(f"briefbook: {len(checked.errors)} content error(s); nothing was exported",
+              file=sys.stderr)
+        return EXIT_CONTENT
+    formats = FORMATS if not args.formats or "all" in args.formats else args.formats
+    site_url = args.site_url if args.site_url is not None else site_url_of(root)
+    try:
+        written = write_exports(checked.index, out, site_url, formats=formats, root=root)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {out}: {exc.strerror}") from None
+    print(f"wrote {len(written)} files to {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    from briefbook.importers import import_file
+    from briefbook.pipeline import check
+
+    source: Path = args.file
+    if not source.is_file():
+        raise UsageError(f"no such file: {source}")
+    out: Path = args.out
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file; give a folder to import into")
+    root = args.root
+    if root is None:
+        try:
+            root = find_root(Path())
+        except UsageError:
+            root = None  # not inside a book: nothing to compare with
+    book = check(find_root(root)).index.book if root is not None else None
+    try:
+        imported = import_file(args.format, source, out, book)
+    except OSError as exc:
+        raise UsageError(f"cannot write into {out}: {exc.strerror}") from None
+    report(imported.problems)
+    print(f"imported {imported.events} events into {out} ({len(imported.written)} files "
+          f"written); {_plural(len(imported.problems), 'row')} reported", file=sys.stderr)
+    return EXIT_CONTENT if imported.problems else EXIT_OK
 
 
 def find_root(path: Path) -> Path:

@@ -240,6 +240,8 @@ class Event:
     single_source: str | None = None
     summary: Prose | None = None
     editor_notes: tuple[EditorNote, ...] = ()
+    origin: str | None = None
+    """Where an imported event came from (file, row), for its reviewer."""
 
     @property
     def body(self) -> Prose | None:

@@ -257,6 +257,8 @@ EVENT: tuple[Field, ...] = (
     Markdown("summary", "What happened and why it matters; may reference records as "
              "`[[kind:id]]`."),
     EDITOR_NOTES,
+    Text("origin", "Where an imported event came from (`briefbook import` writes the "
+         "file and row), so a reviewer can trace it.", max_length=500),
 )
 
 SOURCE: tuple[Field, ...] = (

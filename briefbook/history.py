@@ -1,0 +1,69 @@
+"""When each record entered the book: the commit that first added its file, from git.
+
+One ``git log`` over the content folders gives every file's first commit at once (a file
+moved with ``git mv`` keeps the date it was first added under its old name).  The answer is
+a function of the commit checked out, so feeds and calendar stamps are reproducible.
+Outside git, or for a file no commit holds yet, the rule is ``fallback_entered``: the last
+day the event's date can mean, at midnight UTC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from collections.abc import Mapping
+from pathlib import Path
+
+from briefbook import model
+from briefbook.load import DEFAULT_LAYOUT, Layout
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def first_added(root: Path, layout: Layout = DEFAULT_LAYOUT) -> dict[str, dt.datetime]:
+    """Repository path (relative to ``root``) to the committer time of the commit that first
+    added it; empty when ``root`` is in no git work tree or git is missing."""
+    git = shutil.which("git")
+    if git is None:
+        return {}
+    folders = [layout.events, layout.sources, layout.docs]
+    try:
+        result = subprocess.run(
+            [git, "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.quotepath=off",
+             "log", "--reverse", "--relative", "--no-ext-diff", "--no-textconv",
+             "--format=%x00%ct", "--name-status", "-M", "--diff-filter=AR", "--", *folders],
+            capture_output=True, text=True, encoding="utf-8", errors="replace",
+            timeout=120, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if result.returncode != 0:
+        return {}
+    return parse_log(result.stdout)
+
+
+def parse_log(output: str) -> dict[str, dt.datetime]:
+    """Read ``git log --reverse --format=%x00%ct --name-status`` output (oldest first)."""
+    added: dict[str, dt.datetime] = {}
+    when = EPOCH
+    for line in output.splitlines():
+        if line.startswith("\0"):
+            when = dt.datetime.fromtimestamp(int(line[1:]), tz=dt.UTC)
+            continue
+        status, _, paths = line.partition("\t")
+        if status.startswith("A") and paths not in added:
+            added[paths] = when
+        elif status.startswith("R"):
+            old, _, new = paths.partition("\t")
+            added.setdefault(new, added.get(old, when))
+    return added
+
+
+def fallback_entered(event: model.Event) -> dt.datetime:
+    """Outside git: the last day the event's date can mean (its first for an open end)."""
+    day = event.date.latest if event.date.latest != dt.date.max else event.date.earliest
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+def entered_at(entered: Mapping[str, dt.datetime], event: model.Event) -> dt.datetime:
+    return entered.get(event.path) or fallback_entered(event)
