@@ -1,5 +1,5 @@
 """The tiny writer every picture is built with: escaped text, escaped attributes, fixed number
-formatting, and the picture's frame (``role="img"``, ``<title>``, ``<desc>``, ``viewBox``).
+formatting, and the picture's frame (its role, ``<title>``, ``<desc>``, ``viewBox``).
 
 Strings are built by hand rather than through ``xml.etree``: the pictures are a few hundred
 elements of five kinds, a string builder keeps each picture's code in drawing order, and
@@ -79,16 +79,23 @@ def frame(kind: str, width: float, height: float, title: str, description: str,
 
     The ids tying the name and description to the element are derived from their text, so
     the output is deterministic and two different pictures on one page get different ids.
+
+    The role is ``img`` unless the picture holds links: an image's children are
+    presentational, so its links would be hidden from screen readers while still taking
+    keyboard focus (axe's *nested-interactive*); a picture of links is a ``group``, named and
+    described the same way.
     """
+    markup = "".join(body)
+    role = "group" if "<a " in markup else "img"
     digest = hashlib.sha256(f"{kind}\0{title}\0{description}".encode()).hexdigest()[:10]
     title_id, desc_id = f"bbp-{digest}-t", f"bbp-{digest}-d"
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg"'
         f'{attrs(class_=f"bb-pic bb-pic-{kind}", viewBox=f"0 0 {num(width)} {num(height)}")}'
-        f' role="img"{attrs(aria_labelledby=title_id, aria_describedby=desc_id)}>'
+        f'{attrs(role=role, aria_labelledby=title_id, aria_describedby=desc_id)}>'
         f'{element("title", text(title), id=title_id)}'
         f'{element("desc", text(description), id=desc_id)}'
-        + "".join(body) + "</svg>"
+        f"{markup}</svg>"
     )
 
 
