@@ -31,22 +31,18 @@ ROLES = (("carried out", "perpetrator"), ("claimed", "claimed"),
 
 
 def roles(actor: model.Actor, events: Sequence[model.Event]) -> list[tuple[str, list[model.Event]]]:
-    found: list[tuple[str, list[model.Event]]] = []
-    for label, role in ROLES:
-        matching = []
-        for event in sorted(events, key=model.Event.sort_key):
-            if role == "perpetrator":
-                plays = any(r.id == actor.id for r in event.perpetrators)
-            elif role == "target":
-                plays = any(r.id == actor.id for r in event.targets)
-            else:
-                plays = any(a.actor.id == actor.id and a.status == role
-                            for a in event.attribution)
-            if plays:
-                matching.append(event)
-        if matching:
-            found.append((label, matching))
-    return found
+    """Each role the actor plays (in ``ROLES`` order) and its events, in date order."""
+    by_role: dict[str, list[model.Event]] = {role: [] for _, role in ROLES}
+    for event in events:
+        played = {a.status for a in event.attribution if a.actor.id == actor.id}
+        if any(r.id == actor.id for r in event.perpetrators):
+            played.add("perpetrator")
+        if any(r.id == actor.id for r in event.targets):
+            played.add("target")
+        for role in played & by_role.keys():
+            by_role[role].append(event)
+    return [(label, sorted(by_role[role], key=model.Event.sort_key))
+            for label, role in ROLES if by_role[role]]
 
 
 def actor_strip(actor: model.Actor, events: Sequence[model.Event], link: svg.Link, *,

@@ -19,6 +19,7 @@ The two parts have their own day scales: answers take days, silences months.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -56,17 +57,19 @@ def silences(events: Sequence[model.Event], us: frozenset[str],
              ) -> tuple[list[Row], list[model.Event]]:
     """Rows for unanswered attacks after a response, and the unanswered attacks before any."""
     answered = {ref.id for e in events for ref in e.responds_to}
+    # Ordered by when they end, so the previous response is found by bisection.
     responses = sorted((e for e in events if classify(e, us) == "response"),
-                       key=model.Event.sort_key)
+                       key=lambda r: (r.date.latest, r.date.earliest, r.id))
+    ends = [r.date.latest for r in responses]
     rows, before_any = [], []
     for attack in sorted(events, key=model.Event.sort_key):
         if attack.type not in model.ATTACK_TYPES or attack.id in answered:
             continue
-        earlier = [r for r in responses if r.date.latest <= attack.date.earliest]
-        if not earlier:
+        ended = bisect.bisect_right(ends, attack.date.earliest)
+        if not ended:
             before_any.append(attack)
             continue
-        previous = max(earlier, key=lambda r: (r.date.latest, r.date.earliest, r.id))
+        previous = responses[ended - 1]
         rows.append(Row(previous, attack, lag(previous, attack)))
     return rows, before_any
 
@@ -80,9 +83,19 @@ def day_scale(most: int) -> tuple[float, list[int]]:
 
 
 def cycles_chart(events: Sequence[model.Event], link: svg.Link, *,
-                 us: frozenset[str]) -> svg.Picture:
+                 us: frozenset[str], year: int | None = None) -> svg.Picture:
+    """Every cycle of ``events``; with ``year``, only the rows whose response or unanswered
+    attack begins in that year (a book of thousands of answers gets one chart a year, the
+    answered events and previous responses still found in all of ``events``)."""
     answer_rows = answers(events, us)
     silence_rows, before_any = silences(events, us)
+    if year is not None:
+        def in_year(event: model.Event) -> bool:
+            return event.date.earliest.year == year
+
+        answer_rows = [r for r in answer_rows if in_year(r.end)]
+        silence_rows = [r for r in silence_rows if in_year(r.end)]
+        before_any = [a for a in before_any if in_year(a)]
     body: list[str] = []
     y = 18.0
     y = _section(body, y, "Answers: days from an event to the response that answers it",
@@ -100,7 +113,8 @@ def cycles_chart(events: Sequence[model.Event], link: svg.Link, *,
         f"{len(silence_rows)} attacks that no event answers, each a line from the previous "
         f"U.S. military response to the attack; {len(before_any)} unanswered attacks before "
         "any recorded U.S. military response.")
-    picture = svg.frame("cycles", WIDTH, y + 6, "Attack-response cycles", description, body)
+    title = "Attack-response cycles" + (f" of {year}" if year is not None else "")
+    picture = svg.frame("cycles", WIDTH, y + 6, title, description, body)
     return svg.Picture(picture, _tables(answer_rows, silence_rows, before_any, link, us))
 
 
