@@ -468,3 +468,34 @@ def test_no_event_dated_to_a_month_gives_an_empty_chart_not_an_error(
         us: frozenset[str]) -> None:
     picture = tempo_chart([], link, us=us)
     assert "nothing to count" in (parsed(picture)[1].text or "")
+
+
+def test_an_open_ended_interval_is_cut_at_the_edges(book: model.Book,
+                                                    us: frozenset[str]) -> None:
+    base = event(book, "2020-06-13-camp-taji-rocket-attack")
+    open_end = replace(base, id="2020-06-open", date=parse("2020-06/.."))
+    events = [*book.events, open_end]
+    (bar,) = marks(parsed(timeline_strip(2020, events, link, us=us)))[link(open_end)]
+    assert "bb-pic-cut" in bar.attrib["class"]
+    assert float(bar.attrib["x"]) + float(bar.attrib["width"]) == pytest.approx(timeline.RIGHT)
+    assert link(open_end) in marks(parsed(tempo_chart(events, link, us=us)))
+    actor = next(a for a in book.actors if a.id == "iran-backed-militias")
+    strip = parsed(actor_strip(actor, events, link, us=us))
+    assert link(open_end) in marks(strip)
+
+
+def test_cycles_of_one_year_keep_their_answers_to_earlier_events(
+        book: model.Book, us: frozenset[str]) -> None:
+    whole = cycles_chart(book.events, link, us=us)
+    of_2021 = cycles_chart(book.events, link, us=us, year=2021)
+    hrefs = set(marks(parsed(of_2021)))
+    assert link(event(book, "2021-02-25-us-strikes-militia-facilities-in-syria")) in hrefs
+    # The answer of March 2020 to the attack on Camp Taji is another year's row...
+    assert link(event(book, "2020-03-11-camp-taji-rocket-attack")) not in hrefs
+    assert set(marks(parsed(whole))) > hrefs
+    # ...but that strike is still the previous response an unanswered attack of 2021 counts
+    # from.
+    balad = event(book, "2021-02-20-balad-air-base-rocket-attack")
+    strikes = event(book, "2020-03-13-us-airstrikes-on-kataib-hezbollah")
+    assert (f"<td>{link_html(balad)} (20 Feb 2021)</td><td>{link_html(strikes)} (13 Mar 2020)"
+            in of_2021.table_html)
