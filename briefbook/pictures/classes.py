@@ -1,0 +1,68 @@
+"""Which class of the pictures' legend an event belongs to.
+
+The rule, in order (the first that applies wins):
+
+1. **U.S. military response**: a U.S. actor is among the perpetrators, and the event is a
+   strike (``airstrike`` or ``raid``), or a military move (``shoot-down``, ``force posture
+   change``, ``military exercise``) recorded as answering something (``responds_to``).
+   U.S. statements and diplomatic steps that answer an attack (a spokesman's warning, the
+   closing of a consulate) are *not* military responses: they fall under rule 3. "U.S. actor"
+   is ``united-states`` and every actor that is ``part of`` it, directly or through other
+   actors (the Department of Defense, CENTCOM, the Army...), read from the actors' relations.
+2. **Attack**: the type is one of ``model.ATTACK_TYPES`` (rocket, missile, drone, IED and
+   small-arms attacks), whoever carried it out: mostly Iran-backed militias, also Iran's own
+   missile strike of January 2020 and Houthi attacks.
+3. **Statements and diplomacy**: ``official statement`` or ``diplomatic move``.
+4. **Other**: everything else (posture changes, politics, sanctions, exercises...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+from briefbook import model
+
+EventClass = Literal["response", "attack", "statement", "other"]
+
+CLASSES: tuple[tuple[EventClass, str], ...] = (
+    ("attack", "Attacks"),
+    ("response", "U.S. military responses"),
+    ("statement", "Statements and diplomacy"),
+    ("other", "Other"),
+)
+"""Each class and its legend label, in stacking order (bottom first)."""
+LABELS: dict[EventClass, str] = dict(CLASSES)
+
+US_ROOT = "united-states"
+STRIKE_TYPES = frozenset({"airstrike", "raid"})
+MILITARY_MOVES = frozenset({"shoot-down", "force posture change", "military exercise"})
+STATEMENT_TYPES = frozenset({"official statement", "diplomatic move"})
+
+
+def us_actors(actors: Iterable[model.Actor], root: str = US_ROOT) -> frozenset[str]:
+    """``root`` and every actor that is ``part of`` it, however indirectly."""
+    parent_of: dict[str, list[str]] = {}
+    for actor in actors:
+        parent_of[actor.id] = [r.actor.id for r in actor.relations if r.type == "part of"]
+    found = {root}
+    changed = True
+    while changed:  # a fixed point: part-of chains are short, and loops cannot run away
+        changed = False
+        for actor_id, parents in parent_of.items():
+            if actor_id not in found and found.intersection(parents):
+                found.add(actor_id)
+                changed = True
+    return frozenset(found)
+
+
+def classify(event: model.Event, us: frozenset[str]) -> EventClass:
+    by_us = any(p.id in us for p in event.perpetrators)
+    if by_us and (event.type in STRIKE_TYPES
+                  or (event.responds_to and event.type in MILITARY_MOVES)):
+        return "response"
+    if event.type in model.ATTACK_TYPES:
+        return "attack"
+    if event.type in STATEMENT_TYPES:
+        return "statement"
+    return "other"
