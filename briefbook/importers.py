@@ -35,7 +35,8 @@ from briefbook import dates, model
 from briefbook.diagnostics import Diagnostic, Location, Severity
 from briefbook.export import FORMULA_TRIGGERS, ITEM_SEPARATOR, LIST_SEPARATOR
 from briefbook.fields import SLUG, slugify
-from briefbook.yamltree import INVISIBLE, invisible_message
+from briefbook.text import INVISIBLE
+from briefbook.yamltree import invisible_message
 
 TODO_QUOTE = "TODO: quote the passage of this source that reports the event"
 """Found in no source, so `briefbook check` reports the citation until it is replaced."""

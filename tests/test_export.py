@@ -211,8 +211,8 @@ def _hostile(index: Index, payload: str) -> Index:
     places = tuple(dataclasses.replace(p, name=payload + " place") for p in book.places)
     sources = tuple(dataclasses.replace(s, publisher=payload + " " + s.id)
                     for s in book.sources)
-    hostile = dataclasses.replace(book, events=events, actors=actors, places=places,
-                                  sources=sources)
+    hostile = dataclasses.replace(book, records={
+        **book.records, "event": events, "actor": actors, "place": places, "source": sources})
     return build_index(hostile)[0]
 
 

@@ -15,8 +15,8 @@ import pytest
 import yaml
 
 from briefbook import export, importers, model
-from briefbook.pipeline import check
 from briefbook.json_schema import kind_schema
+from briefbook.pipeline import check
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
