@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from briefbook import export
+from briefbook.diagnostics import working_on
 from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache
 from briefbook.pipeline import Checked, check
 from briefbook.render import Page, Renderer, Templates, assets
@@ -24,16 +26,25 @@ class Produced:
 
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
-            templates: Templates | None = None, directory_urls: bool = True) -> Produced:
-    """Check the book at ``root`` and, if it has no errors, render every page.
+            templates: Templates | None = None, directory_urls: bool = True,
+            site_url: str | None = None) -> Produced:
+    """Check the book at ``root`` and, if it has no errors, render every page, the data
+    exports and feeds (under ``data/``) and the data page.
 
-    ``cache`` and ``templates`` are kept by `mkdocs serve` across rebuilds."""
+    ``cache`` and ``templates`` are kept by `mkdocs serve` across rebuilds; ``site_url``
+    (default: the book's ``mkdocs.yml``) makes the exports' page URLs absolute."""
     checked = check(root, layout, cache)
     if checked.errors:
         return Produced(checked, ())
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,
                         templates=templates)
-    return Produced(checked, (*renderer.render_all(), *assets(root)))
+    working_on("writing the data exports")
+    url = export.site_url_of(root) if site_url is None else site_url
+    data = [Page(f"{export.DATA_DIR}/{file.path}", file.content.decode("utf-8"))
+            for file in export.export_files(checked.index, url, root=root)]
+    # Relative links: the exports are files of the site like any page, which MkDocs checks.
+    data.append(Page(export.DATA_PAGE, export.data_page("")))
+    return Produced(checked, (*renderer.render_all(), *data, *assets(root)))
 
 
 @dataclass(frozen=True)

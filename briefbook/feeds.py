@@ -44,7 +44,10 @@ class FeedLink:
     title: str
 
     def tag(self) -> str:
-        return (f'<link rel="alternate" type="{ATOM_TYPE}" '
+        # "alternate feed", not "alternate" alone: Material's script fetches a sitemap.xml
+        # beside every link[rel=alternate] (its language alternates), a 404 for a feed.
+        # Feed readers take "alternate" among the tokens; "feed" is the HTML keyword for it.
+        return (f'<link rel="alternate feed" type="{ATOM_TYPE}" '
                 f'title="{html.escape(self.title, quote=True)}" '
                 f'href="{html.escape(self.href, quote=True)}">')
 
@@ -146,3 +149,24 @@ def feed_files(index: Index, site_url: str,
         path = actor_feed_path(actor.id)
         yield path, atom_feed(index, site_url, path, f"Events involving {actor.name}",
                               actor_events(index, actor.id), entered)
+
+
+def add_feed_links(html_text: str, page: str, book_title: str = "",
+                   actor_names: Mapping[str, str] | None = None) -> str:
+    """``html_text`` with the feeds of ``page`` (a docs path) advertised in its head, once:
+    the plugin and ``briefbook finish`` (for engines that run no plugin) both call it."""
+    head_end = html_text.find("</head>")
+    if head_end < 0 or f'type="{ATOM_TYPE}"' in html_text[:head_end]:
+        return html_text
+    tags = "".join(link.tag() for link in feed_links(page, book_title, actor_names))
+    return html_text[:head_end] + tags + html_text[head_end:]
+
+
+def page_of(built: str) -> str | None:
+    """The docs path of a built page (``actors/iran/index.html`` -> ``actors/iran.md``), or
+    ``None`` for a file that is no page of directory URLs (``404.html``)."""
+    if built == "index.html":
+        return "index.md"
+    if not built.endswith("/index.html"):
+        return None
+    return built.removesuffix("/index.html") + ".md"

@@ -24,6 +24,8 @@ from urllib.parse import unquote, urlsplit
 
 from briefbook.csp import add_policy, has_policy, theme_scripts
 from briefbook.diagnostics import UsageProblem
+from briefbook.export import DATA_DIR
+from briefbook.feeds import EVENTS_FEED, add_feed_links, page_of
 from briefbook.render import sanitize_page
 
 
@@ -79,6 +81,7 @@ class Finished:
 def finish_site(site: Path, theme_dirs: Iterable[Path]) -> Finished:
     """Finish every page of the built ``site`` in place (idempotent)."""
     theme = theme_scripts(theme_dirs)
+    feeds_built = (site / DATA_DIR / EVENTS_FEED).is_file()
     result = Finished()
     pages = sorted(site.rglob("*.html"))
     anchors: dict[str, _Page] = {}
@@ -86,6 +89,9 @@ def finish_site(site: Path, theme_dirs: Iterable[Path]) -> Finished:
         rel = path.relative_to(site).as_posix()
         text = path.read_text(encoding="utf-8")
         finished = sanitize_fenced(text, rel)
+        docs_path = page_of(rel)
+        if feeds_built and docs_path is not None:
+            finished = add_feed_links(finished, docs_path)
         if not has_policy(finished):
             finished = add_policy(finished, theme)
         if finished != text:

@@ -28,6 +28,7 @@ from mkdocs.structure.pages import Page as MkPage
 from briefbook.book import Produced, produce
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
+from briefbook.feeds import add_feed_links
 from briefbook.load import Layout, ReadCache
 from briefbook.render import (
     Page,
@@ -99,6 +100,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # Kept across `mkdocs serve` rebuilds (this instance persists, see on_startup):
         self._read_cache: ReadCache = {}
         self._produced: Produced | None = None
+        self._actor_names: dict[str, str] = {}
         self._templates: Templates | None = None
         self._theme_scripts = ThemeScripts(())
 
@@ -139,7 +141,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         produced = produce(self._root, self._layout,
                            cache=self._read_cache if self._serving else None,
                            templates=self._templates,
-                           directory_urls=config.use_directory_urls)
+                           directory_urls=config.use_directory_urls,
+                           site_url=config.site_url or "")
         checked = produced.checked
         for diagnostic in checked.diagnostics:
             if diagnostic.severity == "error":
@@ -164,6 +167,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
     def _on_files(self, files: Files, config: MkDocsConfig) -> Files:
         produced = self._produced or self._produce(config)  # when on_files is called alone
         self._produced = None
+        self._actor_names = {a.id: a.name for a in produced.checked.index.book.actors}
         pages = list(produced.pages)
         if self._pages_dir is not None:
             written = write_pages(pages, self._pages_dir)
@@ -229,6 +233,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str | None:
         # Under serve, MkDocs injects its live-reload script after this; a policy would
         # block it, and a preview needs no protection from its own author.
+        output = add_feed_links(output, page.file.src_uri, config.site_name, self._actor_names)
         return output if self._serving else add_policy(output, self._theme_scripts)
 
     @event_priority(-100)

@@ -152,7 +152,7 @@ def test_feed_links_for_page_heads() -> None:
     assert [link.href for link in feeds.feed_links("actors/index.md")] == [
         "../data/feeds/events.xml"]
     tag = feeds.FeedLink('a"b', "<x>").tag()
-    assert tag == ('<link rel="alternate" type="application/atom+xml" title="&lt;x&gt;" '
+    assert tag == ('<link rel="alternate feed" type="application/atom+xml" title="&lt;x&gt;" '
                    'href="a&quot;b">')
 
 

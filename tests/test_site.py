@@ -218,7 +218,8 @@ def test_render_command_writes_the_plugins_pages(minimal_book: Path, tmp_path: P
     from_plugin = {f.src_uri: f.content_string for f in files if f.generated_by}
     out = tmp_path / "rendered"
     assert main(["render", str(out), "--engine", "mkdocs", "--root", str(minimal_book)]) == 0
-    from_command = {p.relative_to(out / "docs").as_posix(): p.read_text(encoding="utf-8")
+    # Bytes decoded, not read as text: the CSV and the calendar keep their CRLF line ends.
+    from_command = {p.relative_to(out / "docs").as_posix(): p.read_bytes().decode("utf-8")
                     for p in (out / "docs").rglob("*") if p.is_file()}
     assert {path: from_command.get(path) for path in from_plugin} == from_plugin
     assert len([p for p in from_plugin if p.endswith(".md")]) > 15
@@ -371,3 +372,31 @@ def test_book_images_are_published_and_a_script_file_stops_the_build(minimal_boo
     # Refused before MkDocs cleaned the site folder: the previous site is still whole.
     assert not (site / "about.html").exists()
     assert (site / "images/dot.png").read_bytes() == _png()
+
+
+def test_the_data_exports_and_feeds_are_published_with_the_site(shipped_site: Path) -> None:
+    import json
+
+    import feedparser  # type: ignore[import-untyped]
+
+    data = shipped_site / "data"
+    events = json.loads((data / "events.json").read_text(encoding="utf-8"))
+    shown = {p.parent.name for p in (shipped_site / "events").glob("*/index.html")}
+    assert {e["id"] for e in events["events"]} == shown
+    feed = feedparser.parse(str(data / "feeds" / "events.xml"))
+    assert not feed.bozo and feed.entries
+    # Every page advertises the events feed, an actor's page its own too, and both resolve.
+    page = soup(shipped_site, "actors/kataib-hezbollah/")
+    hrefs = [str(link["href"]) for link in page.select('head link[rel~="alternate"]')]
+    assert len(hrefs) == 2, hrefs
+    for href in hrefs:
+        target, _ = resolve(shipped_site, "actors/kataib-hezbollah/", href)
+        assert target.is_file(), href
+        assert not feedparser.parse(str(target)).bozo
+    # The data page links each file, relative to itself, so it works offline and under any
+    # address the site is served from.
+    listed = {str(a["href"]) for a in content(soup(shipped_site, "data/")).select("a[href]")}
+    for name in ("events.json", "events.csv", "events.geojson", "events.ics", "actors.json",
+                 "sources.json", "events.schema.json"):
+        assert any(h.endswith(name) and not h.startswith("http") for h in listed), name
+        assert (data / name).is_file()
