@@ -138,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     diff.set_defaults(run=_diff)
     _add_data_commands(commands)
     _add_new_command(commands)
+    _add_pdf_command(commands)
     return parser
 
 
@@ -453,6 +454,36 @@ def _new(args: argparse.Namespace) -> int:
     print(f"wrote {where}" + (f" with {_plural(written.markers, 'TODO marker')} for "
                              "'briefbook check' to report until filled in"
                              if written.markers else ""), file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_pdf_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pdf = commands.add_parser(
+        "pdf", help="print the built site as one PDF briefing book",
+        description="Print the built site (briefbook build) as one PDF: a cover, contents "
+        "with page numbers, the notes (key judgements first), the timeline, every event, "
+        "actor and option, and the sources, with each page's citations as endnotes "
+        "quoting the passage. Needs the 'pdf' extra (Playwright, pypdf) and Chromium.")
+    pdf.add_argument("--site-dir", type=Path, default=Path("site"),
+                     help="the built site (default: site)")
+    pdf.add_argument("-o", "--output", type=Path,
+                     help="the PDF to write (default: SITE_DIR/briefing-book.pdf)")
+    pdf.add_argument("--chromium", type=Path,
+                     help="the Chromium to print with (default: $BRIEFBOOK_CHROMIUM, "
+                     "chromium on PATH, or Playwright's own)")
+    pdf.set_defaults(run=_pdf)
+
+
+def _pdf(args: argparse.Namespace) -> int:
+    from briefbook.pdf import make_pdf
+
+    site: Path = args.site_dir
+    if not (site / "index.html").is_file():
+        raise UsageError(f"{site} holds no built site; run 'briefbook build' first")
+    out: Path = args.output or site / "briefing-book.pdf"
+    printed = make_pdf(site, out, chromium=args.chromium)
+    print(f"wrote {out}: {printed.pages} pages, {len(printed.toc)} contents entries "
+          f"({printed.passes} prints)", file=sys.stderr)
     return EXIT_OK
 
 
