@@ -107,7 +107,8 @@ def last_changed_html(change: Change, repo_url: str | None) -> str:
         path = urllib.parse.quote(change.repo_path)
         text += (f' (<a href="{html.escape(repo)}/commits/{change.commit}/{path}">'
                  "history on GitHub</a>)")
-    return text
+    # One element: Material lays out the fact's children as spaced flex items.
+    return f"<span>{text}</span>"
 
 
 class BriefbookConfig(base.Config):
