@@ -28,6 +28,7 @@ from briefbook.fields import (
     ListOf,
     Markdown,
     Object,
+    Quote,
 )
 from briefbook.kinds import KINDS
 from briefbook.load import DEFAULT_LAYOUT, Layout
@@ -98,7 +99,13 @@ def refuses_marker(spec: Field) -> bool:
 
 def marker_caught_later(option: Option) -> bool:
     """A quote is checked against its source's text, where ``TODO`` is not found."""
-    return option.field.name == "quote"
+    return isinstance(option.field, Quote)
+
+
+def names_the_file(kind: str, option: Option) -> bool:
+    """The id is made of these (the title or name; an event's date too): no marker."""
+    return getattr(option.field, "title", False) or (kind == "event"
+                                                     and option.field.name == "date")
 
 
 def help_text(option: Option) -> str:
@@ -139,17 +146,18 @@ def prompt_missing(kind: str, given: Mapping[str, object], ask: Ask,
                     and 1 <= int(answer) <= len(spec.choices):
                 answer = spec.choices[int(answer) - 1]
             if not answer:
-                if option.required and not (refuses_marker(spec)
-                                            or marker_caught_later(option)):
+                if option.required and (names_the_file(kind, option) or not (
+                        refuses_marker(spec) or marker_caught_later(option))):
                     say(f"{label} is required")
                     continue
                 break
-            problem = _problem(spec, answer)
+            values = ([a.strip() for a in answer.split(",") if a.strip()]
+                      if option.repeated else [answer])
+            problem = next((p for v in values if (p := _problem(spec, v)) is not None), None)
             if problem is not None:
                 say(problem)
                 continue
-            answers[option.dest] = ([a.strip() for a in answer.split(",") if a.strip()]
-                                    if option.repeated else answer)
+            answers[option.dest] = values if option.repeated else answer
             break
     return answers
 

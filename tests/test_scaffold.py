@@ -145,6 +145,16 @@ def test_flags_offer_each_fields_vocabulary() -> None:
     assert "invalid choice: 'town'" in result.stderr and "'city'" in result.stderr
 
 
+def test_prompts_check_each_item_of_a_list() -> None:
+    # title, date, date note (skipped), type (by number), place (skipped), perpetrators
+    answers = iter(["Rockets", "2021-03-03", "", "1", "", "kataib-hezbollah, Bad Id",
+                    "kataib-hezbollah, iran"] + [""] * 20)
+    said: list[str] = []
+    values = prompt_missing("event", {}, lambda _prompt: next(answers), said.append)
+    assert values["perpetrators"] == ["kataib-hezbollah", "iran"]
+    assert any("'Bad Id' is not" in line for line in said), said
+
+
 def test_prompts_list_the_vocabulary_and_refuse_what_check_would() -> None:
     answers = iter(["Camp Taji", "", "99", "4", "north", "33.5", "44.2", "site", ""])
     said: list[str] = []
