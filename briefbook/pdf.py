@@ -349,6 +349,7 @@ def site_facts(site: Path) -> tuple[str, str, str]:
 
 def make_pdf(site: Path, out: Path, *, chromium: Path | None = None) -> Printed:
     try:
+        from playwright.sync_api import Error as PlaywrightError
         from playwright.sync_api import sync_playwright
         from pypdf import PdfReader, PdfWriter
         from pypdf.constants import PageLabelStyle
@@ -363,8 +364,15 @@ def make_pdf(site: Path, out: Path, *, chromium: Path | None = None) -> Printed:
               f'{built.isoformat()}</span><span>Page <span class="pageNumber"></span> of '
               '<span class="totalPages"></span></span></div>')
     with tempfile.TemporaryDirectory(prefix="briefbook-pdf-") as tmp, sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(chromium),
-                                     args=["--no-sandbox", "--disable-gpu"])
+        executable = chromium_path(chromium)
+        try:
+            browser = pw.chromium.launch(executable_path=executable,
+                                         args=["--no-sandbox", "--disable-gpu"])
+        except PlaywrightError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "no reason"
+            raise PdfError(f"cannot start Chromium ({executable or 'Playwright’s own'}): "
+                           f"{first}; install it (apt-get install chromium) or give "
+                           "--chromium PATH") from None
         try:
             page = browser.new_page()
             # Nothing may leave the machine: the document is local, links are not followed.

@@ -134,3 +134,30 @@ def test_pages_rendered_for_review(book_pdf: Path) -> None:
         poppler("pdftoppm", "-png", "-r", "80", "-singlefile", "-f", str(number), "-l",
                 str(number), str(book_pdf), str(OUT / name))
         assert (OUT / f"{name}.png").stat().st_size > 10_000
+
+
+def test_the_print_document_links_only_inside_itself_or_to_the_site(shipped_site: Path) -> None:
+    """Before printing: ids are unique, every in-document link has its target, and no
+    relative link is left (it would point into the temporary folder the print is in)."""
+    from briefbook.pdf import Book, site_facts
+
+    _title, _scope, site_url = site_facts(shipped_site)
+    document = Book(shipped_site, site_url).document(None, "")
+    ids = re.findall(r'\bid="([^"]*)"', document)
+    assert len(ids) == len(set(ids))
+    hrefs = re.findall(r'<a href="([^"]*)"', document)
+    internal = [h[1:] for h in hrefs if h.startswith("#")]
+    assert internal and not set(internal) - set(ids), sorted(set(internal) - set(ids))[:10]
+    assert all(h.startswith(("#", site_url, "https://", "http://", "mailto:")) for h in hrefs), \
+        [h for h in hrefs if not h.startswith(("#", "https://", "http://"))][:10]
+    assert "../" not in " ".join(re.findall(r'\bsrc="([^"]*)"', document))
+
+
+def test_without_chromium_one_line_says_so(shipped_site: Path, tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "briefbook.cli", "pdf", "--site-dir", str(shipped_site),
+         "-o", str(tmp_path / "x.pdf"), "--chromium", str(tmp_path / "no-chromium")],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 2
+    assert result.stderr.startswith("briefbook: error: cannot start Chromium (")
+    assert result.stderr.count("\n") == 1 and not (tmp_path / "x.pdf").exists()
