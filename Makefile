@@ -7,10 +7,13 @@ NODE_STAMP := node_modules/.installed
 export NO_MKDOCS_2_WARNING := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: site test serve check lint schema bench lock clean
+.PHONY: site test serve check lint schema bench lock clean pdf
 
 site: $(STAMP)  ## check the content and build the site into site/
 	$(BIN)/briefbook build
+
+pdf: site  ## the PDF briefing book of the built site: site/briefing-book.pdf (needs Chromium)
+	$(BIN)/briefbook pdf --site-dir site -o site/briefing-book.pdf
 
 serve: $(STAMP)  ## preview with live reload on http://127.0.0.1:8000/
 	$(BIN)/mkdocs serve --livereload --dirty

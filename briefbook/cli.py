@@ -137,6 +137,8 @@ def _parser() -> argparse.ArgumentParser:
                       "to its page there")
     diff.set_defaults(run=_diff)
     _add_data_commands(commands)
+    _add_new_command(commands)
+    _add_pdf_command(commands)
     return parser
 
 
@@ -392,6 +394,96 @@ def _diff(args: argparse.Namespace) -> int:
     summary = book_diff(find_root(args.root), args.base, args.head,
                         preview_url=args.preview_url)
     sys.stdout.write(summary)
+    return EXIT_OK
+
+
+def _add_new_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from briefbook.fields import Choice
+    from briefbook.scaffold import SCAFFOLDED, help_text, options
+
+    new = commands.add_parser(
+        "new", help="write a new event, actor, place or source file",
+        description="Write the file of a new record, from the options given and, when "
+        "standard input is a terminal, prompts for the rest (a field's vocabulary is "
+        "listed). A required value left out is written as TODO, which 'briefbook check' "
+        "reports as an error until it is filled in. An existing file is never overwritten.")
+    kinds = new.add_subparsers(title="kinds", required=True, metavar="KIND")
+    for kind in SCAFFOLDED:
+        sub = kinds.add_parser(kind, help=f"write a new {kind} file")
+        for option in options(kind):
+            choices = option.field.choices if isinstance(option.field, Choice) else None
+            sub.add_argument(f"--{option.flag}", dest=option.dest, choices=choices,
+                             action="append" if option.repeated else "store",
+                             help=help_text(option))
+        sub.add_argument("--id", dest="record_id",
+                         help="the id (file name); default: "
+                         + ("the date, then the title's words" if kind == "event"
+                            else "the words of the " + ("title" if kind == "source"
+                                                        else "name")))
+        sub.add_argument("--root", type=Path, default=Path(), help="the book's root")
+        if kind == "source":
+            sub.add_argument("text", type=Path, metavar="TEXT",
+                             help="the captured document's text, written verbatim below "
+                             "the front matter ('-' reads standard input)")
+        sub.set_defaults(run=_new, record_kind=kind)
+
+
+def _new(args: argparse.Namespace) -> int:
+    from briefbook.scaffold import given_values, new_record, prompt_missing
+
+    root = find_root(args.root)
+    text = None
+    if args.record_kind == "source":
+        try:
+            raw = (sys.stdin.buffer.read() if str(args.text) == "-"
+                   else args.text.read_bytes())
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.text}: {exc.strerror}") from None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{args.text} is not UTF-8 text (byte {exc.start}); convert "
+                             "the capture to UTF-8 first") from None
+    values = given_values(args.record_kind, args)
+    if sys.stdin.isatty() and not (args.record_kind == "source" and str(args.text) == "-"):
+        values = prompt_missing(args.record_kind, values, input,
+                                lambda line: print(line, file=sys.stderr))
+    written = new_record(root, args.record_kind, values, record_id=args.record_id, text=text)
+    where = written.path.relative_to(root).as_posix() if written.path.is_relative_to(root) \
+        else written.path
+    print(f"wrote {where}" + (f" with {_plural(written.markers, 'TODO marker')} for "
+                             "'briefbook check' to report until filled in"
+                             if written.markers else ""), file=sys.stderr)
+    return EXIT_OK
+
+
+def _add_pdf_command(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    pdf = commands.add_parser(
+        "pdf", help="print the built site as one PDF briefing book",
+        description="Print the built site (briefbook build) as one PDF: a cover, contents "
+        "with page numbers, the notes (key judgements first), the timeline, every event, "
+        "actor and option, and the sources, with each page's citations as endnotes "
+        "quoting the passage. Needs the 'pdf' extra (Playwright, pypdf) and Chromium.")
+    pdf.add_argument("--site-dir", type=Path, default=Path("site"),
+                     help="the built site (default: site)")
+    pdf.add_argument("-o", "--output", type=Path,
+                     help="the PDF to write (default: SITE_DIR/briefing-book.pdf)")
+    pdf.add_argument("--chromium", type=Path,
+                     help="the Chromium to print with (default: $BRIEFBOOK_CHROMIUM, "
+                     "chromium on PATH, or Playwright's own)")
+    pdf.set_defaults(run=_pdf)
+
+
+def _pdf(args: argparse.Namespace) -> int:
+    from briefbook.pdf import make_pdf
+
+    site: Path = args.site_dir
+    if not (site / "index.html").is_file():
+        raise UsageError(f"{site} holds no built site; run 'briefbook build' first")
+    out: Path = args.output or site / "briefing-book.pdf"
+    printed = make_pdf(site, out, chromium=args.chromium)
+    print(f"wrote {out}: {printed.pages} pages, {len(printed.toc)} contents entries "
+          f"({printed.passes} prints)", file=sys.stderr)
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ import datetime as dt
 import shutil
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefbook import model
@@ -67,3 +68,57 @@ def fallback_entered(event: model.Event) -> dt.datetime:
 
 def entered_at(entered: Mapping[str, dt.datetime], event: model.Event) -> dt.datetime:
     return entered.get(event.path) or fallback_entered(event)
+
+
+@dataclass(frozen=True)
+class Change:
+    """The last commit that changed a file."""
+
+    when: dt.datetime
+    """Its committer time, in UTC."""
+    commit: str
+    repo_path: str
+    """The file's path in the repository (the book may sit in a folder of it)."""
+
+
+def last_changed(root: Path, layout: Layout = DEFAULT_LAYOUT) -> dict[str, Change]:
+    """Path (relative to ``root``) to the last commit that changed it, for every file in
+    the content folders, from one ``git log`` (newest first: a file's first mention is its
+    last change).  A function of the commit checked out, never of the working tree's
+    edits or the clock, so two builds of one commit show the same dates.  Empty outside
+    git."""
+    git = shutil.which("git")
+    if git is None:
+        return {}
+    base = [git, "-C", str(root), "-c", "core.fsmonitor=false", "-c", "core.quotepath=off"]
+    folders = [layout.events, layout.sources, layout.docs]
+    try:
+        prefix = subprocess.run(
+            [*base, "rev-parse", "--show-prefix"], capture_output=True, text=True,
+            encoding="utf-8", errors="replace", timeout=30, check=False,
+            stdin=subprocess.DEVNULL)
+        if prefix.returncode != 0:
+            return {}
+        result = subprocess.run(
+            [*base, "log", "--relative", "--no-ext-diff", "--no-textconv", "--no-renames",
+             "--format=%x00%ct %H", "--name-only", "--", *folders],
+            capture_output=True, text=True, encoding="utf-8", errors="replace",
+            timeout=120, check=False, stdin=subprocess.DEVNULL)
+    except (OSError, subprocess.TimeoutExpired):
+        return {}
+    if result.returncode != 0:
+        return {}
+    return parse_changes(result.stdout, prefix.stdout.strip())
+
+
+def parse_changes(output: str, prefix: str = "") -> dict[str, Change]:
+    """Read ``git log --format=%x00%ct %H --name-only`` output (newest first)."""
+    changes: dict[str, Change] = {}
+    when, commit = EPOCH, ""
+    for line in output.splitlines():
+        if line.startswith("\0"):
+            stamp, _, commit = line[1:].partition(" ")
+            when = dt.datetime.fromtimestamp(int(stamp), tz=dt.UTC)
+        elif line and line not in changes:
+            changes[line] = Change(when, commit, prefix + line)
+    return changes

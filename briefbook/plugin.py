@@ -12,6 +12,7 @@ import posixpath
 import re
 import shutil
 import tempfile
+import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
@@ -23,12 +24,15 @@ from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File, Files
+from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils.templates import TemplateContext
 
 from briefbook.book import Produced, produce
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
+from briefbook.history import Change, last_changed
 from briefbook.load import Layout, ReadCache
 from briefbook.render import (
     Page,
@@ -75,6 +79,39 @@ def _guarded(step: Callable[[], T]) -> T:
         raise PluginError(internal_error(exc)) from None
 
 
+_HOSTNAME = re.compile(r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                       r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?", re.IGNORECASE)
+
+
+def check_cname(cname: str | None, site_url: str | None) -> None:
+    """A custom domain is a bare host name (GitHub Pages reads CNAME as one line), and the
+    site's canonical links and 404 page must be made for it."""
+    if cname is None:
+        return
+    if not _HOSTNAME.fullmatch(cname.strip()):
+        raise PluginError(f"briefbook: cname '{cname}' is not a host name; give the domain "
+                          "alone, e.g. 'cname: briefing.example.org'")
+    host = urllib.parse.urlsplit(site_url or "").hostname
+    if host != cname.strip().lower():
+        raise PluginError(f"briefbook: cname is '{cname}' but site_url is '{site_url}'; set "
+                          f"site_url: https://{cname.strip().lower()}/ so links and the 404 "
+                          "page work at that address")
+
+
+def last_changed_html(change: Change, repo_url: str | None) -> str:
+    """'Last changed 2021-03-09 (history)': the date of the file's last commit, and a link
+    to the file's history on GitHub up to that commit."""
+    day = change.when.date().isoformat()
+    text = f'Last changed <time datetime="{day}">{day}</time>'
+    repo = (repo_url or "").rstrip("/")
+    if urllib.parse.urlsplit(repo).hostname == "github.com":
+        path = urllib.parse.quote(change.repo_path)
+        text += (f' (<a href="{html.escape(repo)}/commits/{change.commit}/{path}">'
+                 "history on GitHub</a>)")
+    # One element: Material lays out the fact's children as spaced flex items.
+    return f"<span>{text}</span>"
+
+
 class BriefbookConfig(base.Config):
     root = c.Optional(c.Dir(exists=True))
     """The book's root (holding events/ and seeds/); defaults to mkdocs.yml's folder."""
@@ -84,6 +121,8 @@ class BriefbookConfig(base.Config):
     """Where archived source documents live, relative to the root."""
     strict = c.Type(bool, default=False)
     """Treat content warnings (a single-source event, a source without url) as errors."""
+    cname = c.Optional(c.Type(str))
+    """A custom domain for GitHub Pages (``example.org``): written into the site's CNAME."""
 
 
 class BriefbookPlugin(BasePlugin[BriefbookConfig]):
@@ -103,6 +142,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._actor_names: dict[str, str] = {}
         self._templates: Templates | None = None
         self._theme_scripts = ThemeScripts(())
+        self._changes: dict[str, Change] = {}
+        self._record_files: dict[str, str] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -127,6 +168,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         dirs = config.theme.dirs
         dirs.insert(1 if config.theme.custom_dir else 0, str(theme_overrides()))
         self._theme_scripts = theme_scripts(Path(d) for d in dirs)
+        check_cname(self.config.cname, config.site_url)
         return config
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
@@ -173,6 +215,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             written = write_pages(pages, self._pages_dir)
             log.info("briefbook: %d of %d generated pages changed", written, len(pages))
         self._unsearched = {page.path: page.unsearched for page in pages if page.unsearched}
+        self._record_files = {page.path: page.edit_path for page in pages if page.edit_path}
+        self._changes = last_changed(self._root, self._layout)
         for page in pages:
             self._add(files, config, page)
         self._rebuilt = set()
@@ -229,6 +273,19 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         unsearched = self._unsearched.get(page.file.src_uri)
         return exclude_from_search(content, unsearched) if unsearched else content
 
+    def on_page_context(self, context: TemplateContext, /, *, page: MkPage,
+                        config: MkDocsConfig, nav: Navigation) -> TemplateContext | None:
+        # Material's own "last update" line (partials/source-file.html) prints this meta
+        # field as HTML; the date is the last commit of the page's file, never hand-kept.
+        path = self._record_files.get(page.file.src_uri)
+        if path is None and page.file.generated_by is None:
+            path = posixpath.join(self._layout.docs, page.file.src_uri)
+        change = self._changes.get(path) if path else None
+        if change is not None:
+            page.meta["git_revision_date_localized"] = last_changed_html(change,
+                                                                         config.repo_url)
+        return context
+
     @event_priority(-100)  # last, so the hashes cover every inline script
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str | None:
         # Under serve, MkDocs injects its live-reload script after this; a policy would
@@ -245,6 +302,9 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
 
     @event_priority(50)  # before the search plugin writes its index
     def on_post_build(self, *, config: MkDocsConfig) -> None:
+        if self.config.cname:
+            Path(config.site_dir, "CNAME").write_text(self.config.cname.strip().lower() + "\n",
+                                                     encoding="ascii")
         # Under `serve --dirty`, Material merges the previous search index with the pages
         # just rebuilt, but drops the previous entries of only one of them.  An edit
         # rebuilds every page that shows the record, so drop them all here, and those of
