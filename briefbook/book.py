@@ -21,6 +21,9 @@ class Produced:
     checked: Checked
     pages: tuple[Page, ...]
     """Every generated page and asset; none when the check found errors."""
+    home: str = ""
+    """The home page's generated section (Markdown), placed after the hand-written
+    ``index.md``'s text, behind ``render.HOME_MARK``."""
 
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
@@ -33,7 +36,7 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
         return Produced(checked, ())
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,
                         templates=templates)
-    return Produced(checked, (*renderer.render_all(), *assets(root)))
+    return Produced(checked, (*renderer.render_all(), *assets(root)), renderer.render_home())
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,6 @@ def render_into(root: Path, out_dir: Path, engine: str = "zensical") -> Rendered
     produced = produce(root)
     if produced.checked.errors:
         return Rendered(produced, 0, 0, 0)
-    files = render_tree(root, list(produced.pages), engine=engine)
+    files = render_tree(root, list(produced.pages), engine=engine, home=produced.home)
     written, removed = write_tree(files, out_dir, ignored=OWN_OUTPUT)
     return Rendered(produced, len(files), written, removed)
