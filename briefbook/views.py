@@ -669,6 +669,8 @@ class Home:
     judgements: model.Note | None
     judgement_headings: tuple[str, ...]
     tempo: Drawing
+    timeline_page: str = "timeline/index.md"
+    responses_page: str = "timeline/responses.md"
 
 
 LATEST = 6
