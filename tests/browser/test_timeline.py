@@ -57,6 +57,8 @@ def test_a_filtered_timeline_url_restores_the_filter_and_the_count(
             .length""")
         assert empty == 0
         assert page.locator("section.bb-tl-year:visible").count() == 1
+        expect(page.locator("details.bb-tl-background")).to_be_hidden()
+        expect(page.locator("#y-2020 .bb-tl-count")).to_have_text(f"{matching} events")
         # Another choice is written back into the address, so the view can be shared.
         page.select_option("select[name=year]", "2021")
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(page.url).query)

@@ -29,6 +29,11 @@
       document.querySelectorAll(".bb-tl-month, .bb-tl-year, .bb-tl-background").forEach(function (box) {
         box.hidden = !box.querySelector(".bb-tl-item:not([hidden])");
       });
+      document.querySelectorAll(".bb-tl-year").forEach(function (year) {
+        var label = year.querySelector(".bb-tl-count");
+        var n = active ? year.querySelectorAll(".bb-tl-item:not([hidden])").length : Number(label.dataset.count);
+        label.textContent = n + (n === 1 ? " event" : " events");
+      });
       var background = document.querySelector(".bb-tl-background");
       if (background && active && !background.hidden) background.open = true;
       var total = count.dataset.total;
