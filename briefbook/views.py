@@ -379,20 +379,6 @@ def notes_listing(index: Index) -> tuple[model.Note, ...]:
     return index.book.notes
 
 
-@dataclass(frozen=True, slots=True)
-class ResponsePair:
-    response: model.Event
-    attack: model.Event
-    days: tuple[int, int]
-    """Fewest and most days between the two (equal when both dates are days)."""
-
-
-def responses(index: Index) -> tuple[ResponsePair, ...]:
-    return tuple(ResponsePair(event, index.events[ref.id], lag(index.events[ref.id], event))
-                 for event in index.book.events for ref in event.responds_to
-                 if ref.id in index.events)
-
-
 # --- pictures, the timeline, the cycles and the home page ----------------------------------
 
 
