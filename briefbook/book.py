@@ -23,6 +23,9 @@ class Produced:
     checked: Checked
     pages: tuple[Page, ...]
     """Every generated page and asset; none when the check found errors."""
+    home: str = ""
+    """The home page's generated section (Markdown), placed after the hand-written
+    ``index.md``'s text, behind ``render.HOME_MARK``."""
 
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
@@ -44,7 +47,8 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
             for file in export.export_files(checked.index, url, root=root)]
     # Relative links: the exports are files of the site like any page, which MkDocs checks.
     data.append(Page(export.DATA_PAGE, export.data_page("")))
-    return Produced(checked, (*renderer.render_all(), *data, *assets(root)))
+    return Produced(checked, (*renderer.render_all(), *data, *assets(root)),
+                    renderer.render_home())
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,6 @@ def render_into(root: Path, out_dir: Path, engine: str = "zensical") -> Rendered
     produced = produce(root)
     if produced.checked.errors:
         return Rendered(produced, 0, 0, 0)
-    files = render_tree(root, list(produced.pages), engine=engine)
+    files = render_tree(root, list(produced.pages), engine=engine, home=produced.home)
     written, removed = write_tree(files, out_dir, ignored=OWN_OUTPUT)
     return Rendered(produced, len(files), written, removed)

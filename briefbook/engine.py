@@ -15,7 +15,7 @@ import yaml
 
 from briefbook.diagnostics import UsageProblem
 from briefbook.finish import fence
-from briefbook.render import Page, escape_meta, theme_overrides
+from briefbook.render import HOME_MARK, Page, escape_meta, theme_overrides
 
 CONFIG_NAME = "mkdocs.yml"
 DOCS = "docs"
@@ -85,8 +85,10 @@ def engine_config(config: dict[str, Any], engine: str = "zensical",
 
 
 def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
-                site_dir: str = SITE) -> dict[str, bytes]:
-    """Every file of the rendered tree, by its path in the tree."""
+                site_dir: str = SITE, home: str = "") -> dict[str, bytes]:
+    """Every file of the rendered tree, by its path in the tree; ``home`` is the home page's
+    generated section, placed after the hand-written page's fenced text (``finish``
+    sanitises only what is fenced)."""
     config = book_config(root)
     theme = config.get("theme")
     custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
@@ -103,6 +105,9 @@ def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
             if path.startswith(f"{DOCS}/") and path.endswith(".md"):
                 source = f"{docs_dir}/{path.removeprefix(f'{DOCS}/')}"
                 files[path] += _edit_link(edit, source).encode("utf-8")
+    home_page = f"{DOCS}/index.md"
+    if home and home_page in files:
+        files[home_page] += f"\n{HOME_MARK}\n\n{home}".encode()
     for page in pages:  # a record's own docs/ file is replaced by its page
         text = page.text + (_edit_link(edit, page.edit_path) if edit and page.edit_path else "")
         files[f"{DOCS}/{page.path}"] = text.encode("utf-8")

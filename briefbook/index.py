@@ -377,6 +377,43 @@ def lag(earlier: model.Event, later: model.Event) -> tuple[int, int]:
     return fewest, max(fewest, (later.date.latest - earlier.date.earliest).days)
 
 
+def lag_in_words(days: tuple[int, int]) -> str:
+    """A lag as a reader can use it: exact where both dates are days ('same day', '3 days'),
+    otherwise an honest bound ('within 2 weeks', 'between 3 days and 2 months'), never
+    '0–270 days' arithmetic."""
+    fewest, most = days
+    if fewest == most:
+        return "same day" if most == 0 else f"{most} day{'' if most == 1 else 's'}"
+    if fewest == 0:
+        return f"within {_duration(most, up=True)}"
+    if most <= 13 or most - fewest <= 3:
+        return f"{fewest}–{most} days"
+    low, high = _duration(fewest, up=False), _duration(most, up=True)
+    if low == high:
+        return f"about {low}"
+    low_amount, low_unit = low.split(" ")
+    if high.endswith(low_unit) or high.endswith(low_unit + "s"):
+        return f"between {low_amount} and {high}"  # 'between 4 and 9 weeks'
+    return f"between {low} and {high}"
+
+
+def _duration(days: int, *, up: bool) -> str:
+    """Days in the coarsest unit that keeps the meaning: rounded outwards (``up`` for an
+    upper bound, down for a lower one), so the words never claim more than the dates."""
+    def rounded(unit: int) -> int:
+        return max(1, -(-days // unit) if up else days // unit)
+
+    if days <= 13:
+        amount, unit = days, "day"
+    elif days <= 62:
+        amount, unit = rounded(7), "week"
+    elif days <= 730:
+        amount, unit = rounded(30), "month"
+    else:
+        amount, unit = rounded(365), "year"
+    return f"{amount} {unit}{'' if amount == 1 else 's'}"
+
+
 def _add_role(index: Index, actor_id: str, role: str, event: model.Event) -> None:
     index.roles[actor_id][role].setdefault(event.id, event)
 

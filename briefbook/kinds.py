@@ -91,7 +91,7 @@ _BUILT_IN = (
         doc="A state, organ, group, coalition or person that acts in the events."),
     RecordKind(
         "place", model.Place, "{docs}/places", ".md", "places", fields=records.PLACE,
-        body="an optional description", view=views.place_page, listing=views.places_listing,
+        body="an optional description", view=views.place_page, listing=views.places_overview,
         doc="A location where events happen."),
     RecordKind(
         "option", model.Option, "{docs}/options", ".md", "options", fields=records.OPTION,

@@ -35,6 +35,7 @@ from briefbook.feeds import add_feed_links
 from briefbook.history import Change, last_changed
 from briefbook.load import Layout, ReadCache
 from briefbook.render import (
+    HOME_MARK,
     Page,
     Templates,
     escape_meta,
@@ -144,6 +145,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._theme_scripts = ThemeScripts(())
         self._changes: dict[str, Change] = {}
         self._record_files: dict[str, str] = {}
+        self._home = ""
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -217,6 +219,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._unsearched = {page.path: page.unsearched for page in pages if page.unsearched}
         self._record_files = {page.path: page.edit_path for page in pages if page.edit_path}
         self._changes = last_changed(self._root, self._layout)
+        self._home = produced.home
         for page in pages:
             self._add(files, config, page)
         self._rebuilt = set()
@@ -245,6 +248,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         for key, value in page.meta.items():
             if key != "title":
                 page.meta[key] = escape_meta(value)
+        if page.file.src_uri == "index.md" and page.file.generated_by is None and self._home:
+            return f"{markdown}\n\n{HOME_MARK}\n\n{self._home}"
         return markdown
 
     def on_page_content(self, content: str, /, *, page: MkPage, config: MkDocsConfig,
@@ -259,15 +264,18 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         elif not page.is_homepage:  # first heading: HTML, shown as its text
             plain = html.unescape(_TAG.sub("", page.title or ""))
             page.meta["title"] = html.escape(plain, quote=False)
-        if page.file.generated_by is None:
-            # Hand-written pages are contributor content too, and MkDocs passes raw HTML
-            # and javascript: links through; generated pages are escaped when rendered.
-            return sanitize_page(content)
-
         def resolve(path: str) -> str | None:
             target = files.get_file_from_path(
                 posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), path)))
             return None if target is None else target.url_relative_to(page.file)
+
+        if page.file.generated_by is None:
+            # Hand-written pages are contributor content too, and MkDocs passes raw HTML
+            # and javascript: links through; generated pages are escaped when rendered.
+            if page.file.src_uri == "index.md" and self._home and HOME_MARK in content:
+                written, _, generated = content.rpartition(HOME_MARK)
+                return sanitize_page(written) + rewrite_md_links(generated, resolve)
+            return sanitize_page(content)
 
         content = rewrite_md_links(content, resolve)
         unsearched = self._unsearched.get(page.file.src_uri)

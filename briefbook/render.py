@@ -201,6 +201,14 @@ class Renderer:
                          for path, (template, view) in PAGES.items())
         return sorted(pages, key=lambda p: p.path)
 
+    def render_home(self) -> str:
+        """The home page's generated section, Markdown laid out for ``index.md``: the book
+        at a glance, which the hand-written home page's text is followed by (``HOME_MARK``)."""
+        with collector_paused():
+            working_on("rendering the home page's section")
+            text, _ = self._render("home.md.j2", "index.md", {"page": views.home(self.index)})
+        return text
+
     def render_record(self, kind: kinds.RecordKind, record: model.RecordLike) -> Page:
         path = kind.page(record.id)
         working_on(f"rendering {path} from {record.path}")
@@ -226,6 +234,7 @@ class Renderer:
         text = self.templates.env.get_template(template).render(
             **context, link=helpers.link, prose=helpers.prose,
             quote_link=helpers.quote_link, unsearched=helpers.unsearched,
+            picture=helpers.picture,
         )
         return text, frozenset(helpers.unsearched_headings)
 
@@ -252,9 +261,15 @@ class Reference:
     prose_rules: str
 
 
+HOME_MARK = "<!-- briefbook:home-section -->"
+"""Where the hand-written home page ends and its generated section begins: everything before
+the last occurrence is sanitised as hand-written; a contributor who writes the mark only
+moves more of their own text into the sanitised part."""
+
+
 PAGES: dict[str, tuple[str, Callable[[Index], object]]] = {
     "timeline/index.md": ("timeline.md.j2", views.timeline),
-    "timeline/responses.md": ("responses.md.j2", views.responses),
+    "timeline/responses.md": ("responses.md.j2", views.cycles),
     "reference.md": ("reference.md.j2",
                      lambda _index: Reference(tuple(kinds.all_kinds()), PROSE_RULES)),
 }
@@ -281,6 +296,17 @@ class _PageHelpers:
         ``rewrite_md_links``)."""
         rel = relative(kinds.of(record).page(record.id), self.page_path)
         return f"{rel}#{anchor}" if anchor else rel
+
+    def picture(self, drawing: views.Drawing) -> str:
+        """The picture and its text alternative as one raw HTML block, drawn with this
+        page's links: one line, so Markdown passes it through untouched."""
+        drawn = drawing.draw(self.link)
+        data = drawn.table_html
+        if data and not data.startswith("<details"):
+            # The page around a picture says what it shows; its data stays one click away.
+            data = (f'<details class="bb-pic-data"><summary>The picture as a table</summary>'
+                    f"{data}</details>")
+        return f'<div class="bb-figure">{drawn.svg}{data}</div>'
 
     def quote_link(self, quoted: Quoted) -> str:
         """A link to the quoted passage, highlighted on its source's page."""

@@ -9,14 +9,18 @@ frozen data; nothing here renders text.
 from __future__ import annotations
 
 import calendar
+import datetime as dt
+import functools
+import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from briefbook import model
-from briefbook.dates import Edtf
-from briefbook.index import Index, Quoted, lag
+from briefbook import model, pictures
+from briefbook.dates import MONTHS, Edtf
+from briefbook.dates import parse as parse_date
+from briefbook.index import Index, Quoted, lag, lag_in_words
 
 Column = TypeVar("Column")
 
@@ -199,6 +203,8 @@ class ActorPage:
     roles: tuple[RoleGroup, ...]
     mentions: tuple[Mention, ...]
     concerned: tuple[Concern, ...]
+    strip: Drawing | None = None
+    """The actor's events over time by role; none when no event names it."""
 
 
 ROLE_HEADINGS = {
@@ -224,6 +230,9 @@ def actor_page(index: Index, kind: str, actor: model.Actor) -> ActorPage:
         mentions=tuple(Mention(source, count)
                        for source, count in index.mentions.get(actor.id, ())),
         concerned=concerns(index, kind, actor.id),
+        strip=Drawing(functools.partial(pictures.actor_strip, actor, tuple(
+            {e.id: e for events in roles.values() for e in events.values()}.values()),
+            us=_us(index))) if roles else None,
     )
 
 
@@ -231,10 +240,13 @@ def actor_page(index: Index, kind: str, actor: model.Actor) -> ActorPage:
 class PlacePage:
     place: model.Place
     events: tuple[model.Event, ...]
+    locator: Drawing
 
 
 def place_page(index: Index, kind: str, place: model.Place) -> PlacePage:
-    return PlacePage(place, tuple(index.place_events.get(place.id, ())))
+    events = tuple(index.place_events.get(place.id, ()))
+    return PlacePage(place, events, Drawing(
+        lambda _link: pictures.locator_map(place, len(events))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -367,58 +379,339 @@ def notes_listing(index: Index) -> tuple[model.Note, ...]:
     return index.book.notes
 
 
+# --- pictures, the timeline, the cycles and the home page ----------------------------------
+
+
 @dataclass(frozen=True, slots=True)
-class TimelineEntry:
+class Drawing:
+    """A picture the view chose, drawn when its page is rendered: the renderer owns the
+    links (each page's own relative ``.md`` paths), the view only what to draw."""
+
+    draw: Callable[[pictures.Link], pictures.Picture]
+
+
+_US_SEEN: dict[int, tuple[tuple[model.Actor, ...], frozenset[str]]] = {}
+
+
+def _us(index: Index) -> frozenset[str]:
+    """The U.S. actors of the book, worked out once per book (every actor page asks)."""
+    actors = index.book.actors
+    seen = _US_SEEN.get(id(actors))
+    if seen is None or seen[0] is not actors:
+        _US_SEEN.clear()  # one book at a time; the tuple kept here pins its id
+        seen = _US_SEEN[id(actors)] = (actors, pictures.us_actors(actors))
+    return seen[1]
+
+
+def _plain(date: Edtf) -> str:
+    """A single date as a reader writes it, without qualifiers: '15 Feb 2021', 'May 2019',
+    'spring 2019', '2015', 'the 1980s'."""
+    first = date.earliest
+    if date.precision == "day":
+        return f"{first.day} {MONTHS[first.month - 1]} {first.year}"
+    if date.precision == "month":
+        return f"{calendar.month_name[first.month]} {first.year}"
+    if date.precision == "season":
+        return date.label.removeprefix("c. ").rstrip("?").lower()
+    if date.precision in ("decade", "century"):
+        return f"the {date.label.removeprefix('c. ').rstrip('?')}"
+    return str(first.year)
+
+
+def _qualifiers(*dates: Edtf) -> str:
+    words = [w for w, on in (("approximate", any(d.approximate for d in dates)),
+                             ("uncertain", any(d.uncertain for d in dates))) if on]
+    return f" ({', '.join(words)})" if words else ""
+
+
+def date_in_words(date: Edtf) -> str:
+    """The date as a sentence can carry it, precision included, never a bare '?':
+    '15 Feb 2021', 'some time in February 2020', 'some time in 2020',
+    'between 1 Jan and 22 Jun 2020', 'between May 2019 and 15 Mar 2020'."""
+    if date.precision != "interval":
+        words = _plain(date) if date.precision == "day" else f"some time in {_plain(date)}"
+        return words + _qualifiers(date)
+    start_text, _, end_text = date.text.partition("/")
+    ends = [None if part in ("", "..") else parse_date(part)
+            for part in (start_text, end_text)]
+    start, end = ends
+    if start is None and end is None:
+        return "date unknown"
+    if start is None:
+        assert end is not None
+        return f"some time up to {_plain(end)}{_qualifiers(end)}"
+    if end is None:
+        return f"some time from {_plain(start)} on{_qualifiers(start)}"
+    first, last = _plain(start), _plain(end)
+    if start.precision == "year" and start.earliest.year == end.latest.year:
+        return f"some time in {start.earliest.year} up to {last}{_qualifiers(start, end)}"
+    if start.precision == end.precision == "day" and start.earliest.year == end.earliest.year:
+        a, b = start.earliest, end.earliest
+        first = f"{a.day}" if a.month == b.month else f"{a.day} {MONTHS[a.month - 1]}"
+    return f"between {first} and {last}{_qualifiers(start, end)}"
+
+
+CASUALTIES = ("killed", "wounded")
+
+
+def figures_in_brief(event: model.Event) -> tuple[tuple[str, ...], bool]:
+    """The event's figures for one line, casualties first ('killed 1–2', 'wounded 9',
+    '14 rockets'): a range where its sources (or passages) differ; and whether they do."""
+    table = figure_table(event)
+    parts = []
+    for name, row in sorted(table.rows, key=lambda r: r[0] not in CASUALTIES):
+        reported = [f for f in row if f is not None]
+        values = sorted({f.value for f in reported})
+        amount = (str(reported[0]) if len(values) == 1
+                  else f"{values[0]:,}–{values[-1]:,}")
+        parts.append(f"{name} {amount}" if name in CASUALTIES else f"{amount} {name}")
+    return tuple(parts), bool(table.disputed)
+
+
+MARK_WORDS = {"attack": "attack", "response": "U.S. military response",
+              "statement": "statement or diplomacy", "other": "other event"}
+"""Each class of ``pictures.classify`` as the timeline's mark names it (one event)."""
+
+FOREGROUND_FROM = 2018
+"""The timeline opens on this year; earlier years are the book's background, folded."""
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineItem:
     event: model.Event
-    precision: str
+    mark: str
+    """The event's class in the pictures' legend ('attack', 'response', ...)."""
+    mark_label: str
+    when: str
+    """The date in words, the span included ('between 1 Jan and 22 Jun 2020')."""
+    derivation: str | None
+    """How the date was worked out, where the editors derived it."""
+    figures: tuple[str, ...]
+    disputed: bool
+    place: model.Place | None
     actors: tuple[str, ...]
     """Ids of every actor the event names, for the filter (no repeats)."""
+    year: int
 
 
 @dataclass(frozen=True, slots=True)
-class Bucket:
+class TimelineMonth:
     label: str
-    wide: bool
-    """The bucket is a span wider than a month ('Spring 2019', '2020')."""
-    entries: tuple[TimelineEntry, ...]
+    anchor: str
+    items: tuple[TimelineItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineYear:
+    year: int
+    months: tuple[TimelineMonth, ...]
+    strip: Drawing | None
+    """The year's strip (foreground years only: a background year holds an event or two)."""
+
+    @property
+    def count(self) -> int:
+        return sum(len(m.items) for m in self.months)
 
 
 @dataclass(frozen=True, slots=True)
 class Timeline:
-    years: tuple[tuple[int, tuple[Bucket, ...]], ...]
+    background: tuple[TimelineYear, ...]
+    """The years before ``FOREGROUND_FROM``: folded by default."""
+    foreground: tuple[TimelineYear, ...]
+    total: int
+    tempo: Drawing
     actors: tuple[model.Actor, ...]
-    places: tuple[model.Place, ...]
     types: tuple[str, ...]
+    places: tuple[model.Place, ...]
+    years: tuple[int, ...]
+    """What the filters offer: only what some event has."""
+
+    @property
+    def background_count(self) -> int:
+        return sum(y.count for y in self.background)
+
+
+def placed_on(date: Edtf) -> dt.date:
+    """The day an event sits at in the chronology: where its span starts (its end, when the
+    start is open)."""
+    return date.earliest if date.earliest != dt.date.min else date.latest
 
 
 def timeline(index: Index) -> Timeline:
-    """Events by year, then by month; an event whose date spans more than a month goes
-    into a labelled bucket ('Spring 2019', '2020') ahead of the month it starts in."""
-    buckets: dict[tuple[int, int, int, str], list[TimelineEntry]] = defaultdict(list)
-    for event in index.book.events:
-        first, last = event.date.earliest, event.date.latest
-        wide = (last - first).days > 31
-        label = event.date.label if wide else f"{calendar.month_name[first.month]} {first.year}"
+    """Every event under the month its date (or span) starts in, months in order, each
+    marked with its date in words: a span never leaves the month sequence."""
+    us = _us(index)
+    months: dict[tuple[int, int], list[TimelineItem]] = defaultdict(list)
+    for event in sorted(index.book.events, key=model.Event.sort_key):
+        day = placed_on(event.date)
+        cls = pictures.classify(event, us)
         named = [*event.perpetrators, *event.targets, *(a.actor for a in event.attribution)]
-        entry = TimelineEntry(event, describe_date(event.date, event.date_note is not None),
-                              tuple(dict.fromkeys(ref.id for ref in named)))
-        buckets[(first.year, first.month, 0 if wide else 1, label)].append(entry)
-    years: dict[int, list[Bucket]] = defaultdict(list)
-    for (year, _, narrow, label), entries in sorted(buckets.items()):
-        years[year].append(Bucket(label, not narrow, tuple(entries)))
-    return Timeline(tuple((year, tuple(b)) for year, b in sorted(years.items())),
-                    index.book.actors, index.book.places, model.EVENT_TYPES)
+        figures, disputed = figures_in_brief(event)
+        months[(day.year, day.month)].append(TimelineItem(
+            event, cls, MARK_WORDS[cls], date_in_words(event.date), event.date_note, figures,
+            disputed, index.places[event.place.id] if event.place else None,
+            tuple(dict.fromkeys(ref.id for ref in named)), day.year))
+    events = index.book.events
+    years: dict[int, list[TimelineMonth]] = defaultdict(list)
+    for (year, month), items in sorted(months.items()):
+        years[year].append(TimelineMonth(f"{calendar.month_name[month]} {year}",
+                                         f"m-{year}-{month:02d}", tuple(items)))
+    built = [TimelineYear(year, tuple(ms), Drawing(functools.partial(
+        pictures.timeline_strip, year, events, us=us)) if year >= FOREGROUND_FROM else None)
+        for year, ms in sorted(years.items())]
+    recent = [e for e in events if e.date.latest.year >= FOREGROUND_FROM]
+    items = [i for y in built for m in y.months for i in m.items]
+    used_actors = {a for i in items for a in i.actors}
+    return Timeline(
+        background=tuple(y for y in built if y.year < FOREGROUND_FROM),
+        foreground=tuple(y for y in built if y.year >= FOREGROUND_FROM),
+        total=len(items),
+        tempo=Drawing(functools.partial(pictures.tempo_chart, recent, us=us)),
+        actors=tuple(sorted((a for a in index.book.actors if a.id in used_actors),
+                            key=lambda a: a.name.casefold())),
+        types=tuple(t for t in model.EVENT_TYPES if any(i.event.type == t for i in items)),
+        places=tuple(sorted((p for p in index.book.places
+                             if any(i.place is p for i in items)),
+                            key=lambda p: p.name.casefold())),
+        years=tuple(y.year for y in built),
+    )
 
 
 @dataclass(frozen=True, slots=True)
-class ResponsePair:
+class Answered:
+    event: model.Event
+    lag: str
+
+
+@dataclass(frozen=True, slots=True)
+class Cycle:
+    """One U.S. response and everything it answered."""
+
     response: model.Event
+    kind: str
+    """'military' or 'diplomatic' (``pictures.classes.us_response``)."""
+    responders: tuple[model.Actor, ...]
+    answered: tuple[Answered, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Unanswered:
     attack: model.Event
-    days: tuple[int, int]
-    """Fewest and most days between the two (equal when both dates are days)."""
+    previous: model.Event | None
+    """The U.S. response that ended last before the attack could have happened."""
+    since: str
 
 
-def responses(index: Index) -> tuple[ResponsePair, ...]:
-    return tuple(ResponsePair(event, index.events[ref.id], lag(index.events[ref.id], event))
-                 for event in index.book.events for ref in event.responds_to
-                 if ref.id in index.events)
+@dataclass(frozen=True, slots=True)
+class Cycles:
+    cycles: tuple[Cycle, ...]
+    unanswered: tuple[Unanswered, ...]
+    other_answers: int
+    """Answers that are no U.S. response (militia escalations, statements): not counted."""
+    picture: Drawing
+
+
+def cycles(index: Index) -> Cycles:
+    """Each U.S. military or diplomatic response with what it answered, in date order; then
+    each attack no U.S. response answers, with the time since the previous U.S. response.
+    The rows are the cycles picture's own (``pictures.cycles``), so page and picture agree."""
+    us = _us(index)
+    events = sorted(index.book.events, key=model.Event.sort_key)
+    grouped: dict[str, list[Answered]] = defaultdict(list)
+    for row in pictures.cycles.answers(events, us):
+        grouped[row.end.id].append(Answered(row.start, lag_in_words(row.days)))
+    # A U.S. strike recorded as answering nothing is still a response (of no recorded event).
+    responses = {e.id: kind for e in events if (kind := pictures.us_response(e, us))}
+    found = tuple(Cycle(e, responses[e.id], _actors(index, e.perpetrators),
+                        tuple(grouped[e.id])) for e in events if e.id in responses)
+    after, before_any = pictures.cycles.silences(events, us)
+    unanswered = [Unanswered(row.end, row.start, lag_in_words(row.days)) for row in after]
+    unanswered += [Unanswered(attack, None, "") for attack in before_any]
+    unanswered.sort(key=lambda u: u.attack.sort_key())
+    other = sum(len(e.responds_to) for e in events if e.id not in responses)
+    return Cycles(found, tuple(unanswered), other,
+                  Drawing(functools.partial(pictures.cycles_chart, events, us=us)))
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFigures:
+    """What one source reports, summed over the events it gives figures for."""
+
+    source: model.Source
+    events: int
+    totals: tuple[tuple[str, int], ...]
+    """Figure name to the sum of its lowest reported values, in ``FIGURE_NAMES`` order."""
+
+
+@dataclass(frozen=True, slots=True)
+class Home:
+    events: int
+    attacks: int
+    responses: int
+    """U.S. military and diplomatic responses (``pictures.classes.us_response``)."""
+    sources: int
+    figures: tuple[SourceFigures, ...]
+    latest: tuple[TimelineItem, ...]
+    judgements: model.Note | None
+    judgement_headings: tuple[str, ...]
+    tempo: Drawing
+    timeline_page: str = "timeline/index.md"
+    responses_page: str = "timeline/responses.md"
+
+
+LATEST = 6
+JUDGEMENTS_NOTE = "key-judgements"
+_HEADING_LINE = re.compile(r"^## +(?:\d+\. +)?(?P<text>.+?) *$", re.MULTILINE)
+
+
+def home(index: Index) -> Home:
+    """The home page's figures at a glance; the introduction is the hand-written page."""
+    us = _us(index)
+    events = index.book.events
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    covered: dict[str, set[str]] = defaultdict(set)
+    for event in events:
+        # A source quoted twice on one event counts once, with its lowest figure.
+        lowest: dict[tuple[str, str], int] = {}
+        for citation in event.citations:
+            for name, figure in citation.reports:
+                key = (citation.source.id, name)
+                lowest[key] = min(lowest.get(key, figure.value), figure.value)
+        for (source_id, name), value in lowest.items():
+            totals[source_id][name] += value
+            covered[source_id].add(event.id)
+    figures = tuple(
+        SourceFigures(s, len(covered[s.id]), tuple((n, totals[s.id][n])
+                                                   for n in model.FIGURE_NAMES
+                                                   if n in totals[s.id]))
+        for s in index.book.sources if covered[s.id])
+    shown = timeline(index)
+    items = [i for y in shown.foreground for m in y.months for i in m.items]
+    note = index.lookup("note").get(JUDGEMENTS_NOTE)
+    assert note is None or isinstance(note, model.Note)
+    headings = tuple(m["text"] for m in _HEADING_LINE.finditer(note.body.text)) \
+        if note is not None and note.body is not None else ()
+    recent = [e for e in events if e.date.latest.year >= FOREGROUND_FROM]
+    return Home(
+        events=len(events),
+        attacks=sum(e.type in model.ATTACK_TYPES for e in events),
+        responses=sum(pictures.us_response(e, us) is not None for e in events),
+        sources=len(index.book.sources),
+        figures=figures,
+        latest=tuple(reversed(items[-LATEST:])),
+        judgements=note,
+        judgement_headings=headings,
+        tempo=Drawing(functools.partial(pictures.tempo_chart, recent, us=us)),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PlacesListing:
+    rows: tuple[Counted, ...]
+    map: Drawing
+
+
+def places_overview(index: Index) -> PlacesListing:
+    """The places listing with its map: every place, sized by its events."""
+    return PlacesListing(places_listing(index), Drawing(functools.partial(
+        pictures.place_map, index.book.places, index.book.events)))

@@ -20,6 +20,7 @@ import pytest
 
 from briefbook import model
 from briefbook.dates import parse
+from briefbook.index import lag_in_words
 from briefbook.pictures import (
     Picture,
     actor_strip,
@@ -33,6 +34,7 @@ from briefbook.pictures import (
     timeline,
     timeline_strip,
     us_actors,
+    us_response,
 )
 from briefbook.pictures import actor as actor_module
 from briefbook.pipeline import Checked, check
@@ -309,8 +311,8 @@ def test_us_military_responses_follow_the_stated_rule(book: model.Book,
 def test_each_answer_row_shows_its_lag(book: model.Book, us: frozenset[str]) -> None:
     picture = cycles_chart(book.events, link, us=us)
     by_id = {e.id: e for e in book.events}
-    pairs = [(by_id[r.id], e) for e in book.events for r in e.responds_to
-             if classify(by_id[r.id], us) in ("attack", "response")]
+    pairs = [(by_id[r.id], e) for e in sorted(book.events, key=model.Event.sort_key)
+             for r in e.responds_to if us_response(e, us) is not None]
     values = [t.text for t in parsed(picture).iter(f"{SVG}text")
               if t.attrib.get("class") == "bb-pic-value"]
     answered_rows = values[:len(pairs)]
@@ -318,9 +320,11 @@ def test_each_answer_row_shows_its_lag(book: model.Book, us: frozenset[str]) -> 
     for answered, response in pairs:
         fewest = max(0, (response.date.earliest - answered.date.latest).days)
         most = max(fewest, (response.date.latest - answered.date.earliest).days)
-        unit = "day" if most == 1 else "days"
-        expected.append(f"{fewest} {unit}" if fewest == most else f"{fewest}–{most} {unit}")
+        expected.append(lag_in_words((fewest, most)))
     assert answered_rows == expected
+    # Only U.S. military and diplomatic responses are answers here: no statement.
+    assert all(us_response(response, us) for _, response in pairs)
+    assert not any(response.type == "official statement" for _, response in pairs)
     erbil = event(book, "2021-02-15-erbil-rocket-attack")
     strike = event(book, "2021-02-25-us-strikes-militia-facilities-in-syria")
     assert (f"{erbil.title}</a> (15 Feb 2021)</td><td>{link_html(strike)} (25 Feb 2021)"
@@ -336,11 +340,11 @@ def test_an_unanswered_attack_counts_days_since_the_previous_response(
     assert days == 251
     assert (f"<td>{link_html(resumed)} (19 Nov 2020)</td><td>{link_html(previous)} "
             f"(13 Mar 2020)</td><td>{days} days</td>") in picture.table_html
-    answered = {r.id for e in book.events for r in e.responds_to}
+    answered = {r.id for e in book.events if us_response(e, us) for r in e.responds_to}
     unanswered = [e for e in book.events
                   if e.type in model.ATTACK_TYPES and e.id not in answered]
     desc = parsed(picture)[1].text or ""
-    drawn = int(re.search(r"(\d+) attacks that no event answers", desc)[1])  # type: ignore[index]
+    drawn = int(re.search(r"(\d+) attacks that no U.S. response answers", desc)[1])  # type: ignore[index]
     before = int(re.search(r"(\d+) unanswered attacks before", desc)[1])  # type: ignore[index]
     assert drawn + before == len(unanswered)
 

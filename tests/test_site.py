@@ -13,6 +13,7 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 
 from briefbook.cli import main
+from briefbook.render import HOME_MARK
 from tests.conftest import REPO, assert_clean_build, mkdocs_build
 
 pytestmark = pytest.mark.slow
@@ -75,9 +76,12 @@ def test_responses_link_both_ways_with_lag(minimal_site: Path) -> None:
     assert "6 days earlier" in attack.get_text(" ")
     assert "6 days later" in strike.get_text(" ")
     assert strike.find("a", href="../2021-03-03-ain-al-asad-rockets/") is not None
+    # The militia's rockets answer the strike, but are no U.S. response: on the cycles page
+    # they are an attack no U.S. response answered, 6 days after the previous one.
     responses = content(soup(minimal_site, "timeline/responses"))
-    row = [r for r in responses.select("tbody tr") if "Rockets on Ain" in r.get_text()]
-    assert row and row[0].find_all("td")[-1].get_text(strip=True) == "6 days"
+    row = [li for li in responses.select("li") if "Rockets on Ain" in li.get_text()]
+    assert row and row[0].get_text(" ", strip=True).endswith(
+        "since the previous U.S. response, U.S. strikes militia warehouses in Syria : 6 days")
 
 
 def _quote_links(site: Path) -> list[tuple[str, str]]:
@@ -145,14 +149,28 @@ def test_methodology_shows_the_estimative_table_the_checker_reads(shipped_site: 
             ("“highly likely”", "high"), ("“presumably”", "low")} <= rows
 
 
-def test_timeline_groups_by_year_and_month_without_javascript(shipped_site: Path) -> None:
+def test_timeline_reads_in_month_order_without_javascript(shipped_site: Path) -> None:
     page = content(soup(shipped_site, "timeline"))
-    years = [h.get_text(strip=True).rstrip("¶") for h in page.find_all("h2")]
+    # Every month heading, foreground and folded background alike, in calendar order: an
+    # event dated to a span sits at the month its span starts and never breaks the order.
+    months = [str(h["id"]) for h in page.select(".bb-tl-month > [id^='m-']")]
+    assert months == sorted(months) and len(months) == len(set(months))
+    years = [str(s["data-year"]) for s in page.select("section.bb-tl-year")]
     assert years == sorted(years) and {"2019", "2020", "2021"} <= set(years)
     items = page.select("ul.bb-timeline li a")
     events = list((shipped_site / "events").glob("*/index.html"))
     assert len(items) == len(events)
-    assert any("(exact date unknown)" in h.get_text() for h in page.find_all("h3"))
+    # The deep background is folded, the rest open; the form waits for the script.
+    background = page.select_one("details.bb-tl-background")
+    assert background is not None and not background.has_attr("open")
+    assert {str(s["data-year"]) for s in background.select("section.bb-tl-year")} == {
+        y for y in years if int(y) < 2018}
+    form = page.select_one("form.bb-filters")
+    assert form is not None and form.has_attr("hidden")
+    whens = {li.a.get_text(): li.select(".bb-tl-when")[0].get_text()
+             for li in page.select("li.bb-tl-item") if li.a is not None}
+    assert whens["U.S. draws down its contingent in Iraq (2020)"] == "some time in 2020"
+    assert not any(w.endswith("?") for w in whens.values())
 
 
 def test_edit_link_opens_the_file_the_page_came_from(minimal_site: Path) -> None:
@@ -225,7 +243,10 @@ def test_render_command_writes_the_plugins_pages(minimal_book: Path, tmp_path: P
     assert len([p for p in from_plugin if p.endswith(".md")]) > 15
     assert "assets/briefbook/briefbook.css" in from_command
     # The hand-written page, fenced for `briefbook finish` to sanitise once built.
-    fenced = from_command["index.md"].splitlines()
+    # Its generated section follows the fence, as the plugin appends it.
+    written, mark, section = from_command["index.md"].rpartition(HOME_MARK)
+    assert mark and "## The book at a glance" in section
+    fenced = written.rstrip("\n").splitlines()
     assert fenced[0].startswith("<!-- briefbook:handwritten:")
     assert "\n".join(fenced[2:-2]) == (minimal_book / "docs/index.md").read_text().rstrip()
 

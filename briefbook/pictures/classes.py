@@ -66,3 +66,19 @@ def classify(event: model.Event, us: frozenset[str]) -> EventClass:
     if event.type in STATEMENT_TYPES:
         return "statement"
     return "other"
+
+
+USResponse = Literal["military", "diplomatic"]
+
+
+def us_response(event: model.Event, us: frozenset[str]) -> USResponse | None:
+    """Whether the event is a U.S. response, and which kind: a *military* response is rule 1
+    above; a *diplomatic* one is a U.S. ``diplomatic move`` recorded as answering something
+    (the closing of a consulate over attacks). A U.S. ``official statement`` (a warning, a
+    pledge) is no response of either kind, nor is anything a militia or Iran does."""
+    if classify(event, us) == "response":
+        return "military"
+    if (event.type == "diplomatic move" and event.responds_to
+            and any(p.id in us for p in event.perpetrators)):
+        return "diplomatic"
+    return None

@@ -1,15 +1,15 @@
-"""Picture 3, attack-response cycles: how long each answer took, and how long each attack
-that no recorded event answers came after the previous U.S. military response.
+"""Picture 3, attack-response cycles: how long each U.S. response took, and how long each
+attack that no U.S. response answers came after the previous U.S. response.
 
-- **Answers**: one row per (answered event, response) pair where the answered event is an
-  attack or a U.S. military response (``classes``), whatever the response is: a statement can
-  answer an attack, and Iran's missile strike answered a U.S. strike. Other answers (a
-  sanction answered by attacks, a consulate closed over attacks of no recorded type) are
-  joined on the timeline strips, not here. The row runs from the answered event (day 0) to
-  the response; where either date is imprecise the lag is a range
-  (``briefbook.index.lag``: fewest to most days), drawn as a bar over it.
-- **Unanswered attacks**: one row per attack (``model.ATTACK_TYPES``) that no event answers,
-  from the previous U.S. military response: of those whose whole range ends on or before the
+- **Answers**: one row per (answered event, U.S. response) pair, a U.S. response being a
+  military or diplomatic one (``classes.us_response``: one rule for the picture and the
+  page). Statements, militia escalations and Iran's own retaliation answer events too, but
+  are no U.S. response: they are joined on the timeline strips, not here. The row runs from
+  the answered event (day 0) to the response; where either date is imprecise the lag is a
+  range (``briefbook.index.lag``: fewest to most days), drawn as a bar over it and worded
+  as a bound (``briefbook.index.lag_in_words``: "within 2 weeks").
+- **Unanswered attacks**: one row per attack (``model.ATTACK_TYPES``) that no U.S. response
+  answers, from the previous U.S. response: of those whose whole range ends on or before the
   attack's first possible day, the one that ends last (a year-long interval of strikes that
   may fall after the attack is no "previous" response). Attacks with no such response are
   counted in the description and listed in the table, not drawn.
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from briefbook import model
 from briefbook.index import lag
 from briefbook.pictures import svg
-from briefbook.pictures.classes import LABELS, classify
+from briefbook.pictures.classes import LABELS, classify, us_response
 from briefbook.pictures.scale import tooltip
 from briefbook.pictures.timeline import lag_text
 
@@ -50,15 +50,16 @@ def answers(events: Sequence[model.Event], us: frozenset[str]) -> list[Row]:
     by_id = {e.id: e for e in events}
     return [Row(by_id[ref.id], e, lag(by_id[ref.id], e))
             for e in sorted(events, key=model.Event.sort_key) for ref in e.responds_to
-            if ref.id in by_id and classify(by_id[ref.id], us) in ("attack", "response")]
+            if ref.id in by_id and us_response(e, us) is not None]
 
 
 def silences(events: Sequence[model.Event], us: frozenset[str],
              ) -> tuple[list[Row], list[model.Event]]:
     """Rows for unanswered attacks after a response, and the unanswered attacks before any."""
-    answered = {ref.id for e in events for ref in e.responds_to}
+    answered = {ref.id for e in events if us_response(e, us) is not None
+                for ref in e.responds_to}
     # Ordered by when they end, so the previous response is found by bisection.
-    responses = sorted((e for e in events if classify(e, us) == "response"),
+    responses = sorted((e for e in events if us_response(e, us) is not None),
                        key=lambda r: (r.date.latest, r.date.earliest, r.id))
     ends = [r.date.latest for r in responses]
     rows, before_any = [], []
@@ -98,21 +99,21 @@ def cycles_chart(events: Sequence[model.Event], link: svg.Link, *,
         before_any = [a for a in before_any if in_year(a)]
     body: list[str] = []
     y = 18.0
-    y = _section(body, y, "Answers: days from an event to the response that answers it",
+    y = _section(body, y, "U.S. responses: days from an event to the response",
                  answer_rows, link, us, "answers")
-    y = _section(body, y + 10, "Attacks no event answers: days since the previous U.S. "
-                 "military response", silence_rows, link, us, "since")
+    y = _section(body, y + 10, "Attacks without a U.S. response: days since the "
+                 "previous one", silence_rows, link, us, "since")
     if before_any:
         body.append(svg.element("text", svg.text(
-            f"{len(before_any)} unanswered attacks came before any recorded U.S. military "
+            f"{len(before_any)} unanswered attacks came before any recorded U.S. "
             "response (listed in the table)."), class_="bb-pic-caption", x=LEFT, y=y + 4))
         y += 14
     description = (
-        f"{len(answer_rows)} answers, each a line from the answered event (day 0) to its "
-        "response, with the lag in days (a range where a date is imprecise); "
-        f"{len(silence_rows)} attacks that no event answers, each a line from the previous "
-        f"U.S. military response to the attack; {len(before_any)} unanswered attacks before "
-        "any recorded U.S. military response.")
+        f"{len(answer_rows)} answers, each a line from the answered event (day 0) to the "
+        "U.S. military or diplomatic response, with the lag in days (a bound where a date "
+        f"is imprecise); {len(silence_rows)} attacks that no U.S. response answers, each a "
+        "line from the previous U.S. response to the attack; "
+        f"{len(before_any)} unanswered attacks before any recorded U.S. response.")
     title = "Attack-response cycles" + (f" of {year}" if year is not None else "")
     picture = svg.frame("cycles", WIDTH, y + 6, title, description, body)
     return svg.Picture(picture, _tables(answer_rows, silence_rows, before_any, link, us))
@@ -182,8 +183,8 @@ def _tables(answer_rows: list[Row], silence_rows: list[Row], before_any: list[mo
                        [[cell(r.start), cell(r.end), svg.text(LABELS[classify(r.end, us)]),
                          svg.text(lag_text(*r.days))] for r in answer_rows])]
     parts.append(svg.table(
-        "Attacks no event answers",
-        ["Attack", "Previous U.S. military response", "Days since"],
+        "Attacks without a U.S. response",
+        ["Attack", "Previous U.S. response", "Days since"],
         [[cell(r.end), cell(r.start), svg.text(lag_text(*r.days))] for r in silence_rows]
         + [[cell(a), "none recorded before it", ""] for a in before_any]))
     return "".join(parts)

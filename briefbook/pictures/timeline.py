@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from briefbook import model
 from briefbook.dates import MONTHS
-from briefbook.index import lag
+from briefbook.index import lag, lag_in_words
 from briefbook.pictures import svg
 from briefbook.pictures.classes import LABELS, classify
 from briefbook.pictures.scale import (
@@ -29,8 +29,8 @@ LANE = 15.0
 
 
 def lag_text(fewest: int, most: int) -> str:
-    days = "day" if most == 1 else "days"
-    return f"{fewest} {days}" if fewest == most else f"{fewest}–{most} {days}"
+    """The lag in words: exact days, or an honest bound ('within 2 weeks')."""
+    return lag_in_words((fewest, most))
 
 
 def timeline_strip(year: int, events: Sequence[model.Event], link: svg.Link, *,

@@ -109,7 +109,8 @@ def test_citation_trail(shipped_context: tuple[BrowserContext, Watch]) -> None:
     page = watch.attach(context.new_page())
     page.goto("timeline/")
     settle(page)
-    event_link = page.locator("ul.bb-timeline a[href*='events/']").first
+    # The first entry a reader sees (the deep background is folded).
+    event_link = page.locator("ul.bb-timeline a[href*='events/']:visible").first
     event_title = event_link.inner_text().strip()
     event_link.click()
     page.wait_for_load_state("load")

@@ -2,23 +2,51 @@
 (function () {
   "use strict";
 
+  // The timeline's filters: their state lives in the URL (?actor=&type=&place=&year=), so
+  // a filtered view is a link; headings left empty are hidden, and the count says how many.
   function timelineFilters() {
     var form = document.querySelector(".bb-filters");
     if (!form) return;
     form.hidden = false;
     var selects = form.querySelectorAll("select[data-filter]");
+    var count = form.querySelector(".bb-filter-count");
+    var params = new URLSearchParams(location.search);
+    selects.forEach(function (s) {
+      var v = params.get(s.name);
+      if (v && s.querySelector('option[value="' + CSS.escape(v) + '"]')) s.value = v;
+    });
     function apply() {
-      var wanted = {};
-      selects.forEach(function (s) { wanted[s.dataset.filter] = s.value; });
-      document.querySelectorAll(".bb-timeline li").forEach(function (li) {
-        var show = true;
-        if (wanted.type && li.dataset.type !== wanted.type) show = false;
-        if (wanted.place && li.dataset.place !== wanted.place) show = false;
-        if (wanted.actors && (" " + li.dataset.actors + " ").indexOf(" " + wanted.actors + " ") < 0) show = false;
+      var wanted = {}, active = false, shown = 0;
+      selects.forEach(function (s) { wanted[s.dataset.filter] = s.value; if (s.value) active = true; });
+      document.querySelectorAll(".bb-tl-item").forEach(function (li) {
+        var d = li.dataset;
+        var show = (!wanted.type || d.type === wanted.type) && (!wanted.place || d.place === wanted.place) &&
+          (!wanted.year || d.year === wanted.year) &&
+          (!wanted.actors || (" " + d.actors + " ").indexOf(" " + wanted.actors + " ") >= 0);
         li.hidden = !show;
+        if (show) shown += 1;
       });
+      document.querySelectorAll(".bb-tl-month, .bb-tl-year, .bb-tl-background").forEach(function (box) {
+        box.hidden = !box.querySelector(".bb-tl-item:not([hidden])");
+      });
+      document.querySelectorAll(".bb-tl-year").forEach(function (year) {
+        var label = year.querySelector(".bb-tl-count");
+        var n = active ? year.querySelectorAll(".bb-tl-item:not([hidden])").length : Number(label.dataset.count);
+        label.textContent = n + (n === 1 ? " event" : " events");
+      });
+      var background = document.querySelector(".bb-tl-background");
+      if (background && active && !background.hidden) background.open = true;
+      var total = count.dataset.total;
+      count.textContent = active ? shown + " of " + total + " events" : total + " events";
+      var query = new URLSearchParams();
+      selects.forEach(function (s) { if (s.value) query.set(s.name, s.value); });
+      var search = query.toString();
+      history.replaceState(null, "", location.pathname + (search ? "?" + search : "") + location.hash);
     }
     selects.forEach(function (s) { s.addEventListener("change", apply); });
+    form.addEventListener("reset", function () { setTimeout(apply, 0); });
+    form.addEventListener("submit", function (e) { e.preventDefault(); });
+    apply();
   }
 
   function sortableTables() {
