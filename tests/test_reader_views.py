@@ -209,3 +209,29 @@ def test_the_shipped_jinsa_page_renders_the_memo_as_a_document(book: Checked) ->
     erbil = [a for a in doc.select(".bb-citers a")
              if re.search(r"erbil-rocket-attack", str(a["href"]))]
     assert erbil and erbil[0].get_text() == "Rocket attack on the U.S. base in Erbil"
+
+
+def test_actor_and_place_pages_carry_every_name_as_a_search_tag(book: Checked) -> None:
+    import yaml
+
+    from briefbook.render import Renderer
+    pages = {p.path: p for p in Renderer(REPO, book.index).render_all()}
+    actor = book.index.actors["kataib-hezbollah"]
+    place = book.index.places["erbil-air-base"]
+    for path, names in [("actors/kataib-hezbollah.md", [actor.name, *actor.aliases]),
+                        ("places/erbil-air-base.md", [place.name, *place.aliases])]:
+        text = pages[path].text
+        assert text.startswith("---\n")
+        meta = yaml.safe_load(text.split("---\n")[1])
+        assert meta["tags"] == names and meta["search"]["boost"] > 1
+        assert "tags" in meta["hide"] and "navigation" in meta["hide"]
+
+
+def test_hostile_names_stay_one_yaml_string_each() -> None:
+    import jinja2
+    import yaml
+    names = ['A "quoted" name', "Kata'ib \\ back", "line\nbreak: [x]", "# not a comment"]
+    rendered = jinja2.Environment().from_string(
+        'tags: [{% for n in names %}{{ n|tojson }}{{ ", " if not loop.last }}{% endfor %}]'
+    ).render(names=names)
+    assert yaml.safe_load(rendered) == {"tags": names}
