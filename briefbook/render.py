@@ -164,6 +164,10 @@ class Templates:
             auto_reload=watch,  # under serve, an edited template is recompiled
         )
         self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
+        # The reader's labels, derived from the record alone (views.py).
+        self.env.filters.update(source_label=views.source_label,
+                                source_tooltip=views.source_tooltip,
+                                event_class=views.event_class, date_words=views.short_date)
         self.markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
         self.prose_html: dict[str, str] = {}
         """Sanitised HTML by Markdown source (references already resolved to links)."""
@@ -250,7 +254,14 @@ class Renderer:
                                          for c in cited]
         boiler = [Span(i, i + len(p)) for p in source.boilerplate
                   for i in _find_all(text, p)]
-        return archive_html(text, marks, boiler)
+        page = kinds.of(source).page(source.id)
+        citers: dict[str, list[Citer]] = defaultdict(list)
+        for c in cited:
+            if c.role in ("event", "attribution"):
+                citers[c.quoted.anchor].append(Citer(
+                    str(getattr(c.record, "title", c.record.id)),
+                    relative(kinds.of(c.record).page(c.record.id), page)))
+        return document_html(text, marks, boiler, citers)
 
 
 @dataclass(frozen=True)
@@ -445,3 +456,169 @@ def assets(root: Path) -> list[Page]:
                     name = f"assets/briefbook/{path.name}"
                     found[name] = Page(name, path.read_text(encoding="utf-8"))
     return [found[name] for name in sorted(found)]
+
+
+# --- the archived text as the document it is ------------------------------------------------
+
+_HEADING_LINE = re.compile(r"[ \t]*(#{1,6})[ \t]+")
+_ITEM_LINE = re.compile(r"([ \t]*)(?:[-*+•]|[0-9]{1,3}[.)])[ \t]+")
+_LINK = re.compile(r"\[([^\[\]\n]*)\]\(([^()\s]*)\)")
+_EMPHASIS = re.compile(r"(\*\*|\*)(?=[^\s*])([^*\n]*?[^\s*])\1")
+
+
+@dataclass(frozen=True, slots=True)
+class _Line:
+    kind: str
+    """'p', 'h2'..'h6' or 'li'."""
+    depth: int = 0
+    """A list item's nesting, from its indentation."""
+
+
+def _document_syntax(text: str) -> tuple[list[_Line], list[Span], list[Span], list[Span]]:
+    """Read the Markdown of a captured page, line by line: each line's block kind, and the
+    spans of syntax to hide (markers, link brackets and targets), of emphasis and of strong
+    emphasis.  Regular expressions per line, no nesting: linear in the text."""
+    lines: list[_Line] = []
+    hidden: list[Span] = []
+    em: list[Span] = []
+    strong: list[Span] = []
+    indents: list[int] = []
+    offset = 0
+    for line in text.split("\n"):
+        heading = _HEADING_LINE.match(line)
+        item = None if heading else _ITEM_LINE.match(line)
+        if heading:
+            # Level 1 is the page's own title: the document's headings start at h2.
+            lines.append(_Line(f"h{min(6, len(heading.group(1)) + 1)}"))
+            hidden.append(Span(offset, offset + heading.end()))
+            indents = []
+        elif item:
+            indent = len(item.group(1).expandtabs(4))
+            while indents and indents[-1] > indent:
+                indents.pop()
+            if not indents or indents[-1] < indent:
+                indents.append(indent)
+            lines.append(_Line("li", len(indents) - 1))
+            hidden.append(Span(offset, offset + item.end()))
+        else:
+            lines.append(_Line("p"))
+            if line.strip():
+                indents = []
+        for m in _LINK.finditer(line):
+            hidden.append(Span(offset + m.start(), offset + m.start(1)))
+            hidden.append(Span(offset + m.end(1), offset + m.end()))
+        for m in _EMPHASIS.finditer(line):
+            marker = len(m.group(1))
+            hidden.append(Span(offset + m.start(), offset + m.start() + marker))
+            hidden.append(Span(offset + m.end() - marker, offset + m.end()))
+            (strong if marker == 2 else em).append(
+                Span(offset + m.start() + marker, offset + m.end() - marker))
+        offset += len(line) + 1
+    return lines, hidden, em, strong
+
+
+@dataclass(frozen=True, slots=True)
+class Citer:
+    """A record citing a passage, as the passage's marker links to it."""
+
+    title: str
+    href: str
+
+
+def document_html(text: str, marks: list[tuple[Span, str]], boilerplate: list[Span],
+                  citers: dict[str, list[Citer]] | None = None) -> str:
+    """The archived ``text`` as the formatted document it is (headings, lists, emphasis,
+    links as their text), escaped, with cited spans marked and anchored, each passage
+    followed by a marker linking to the records that cite it, and boilerplate dimmed.
+
+    The bytes of the archive are never changed: syntax is hidden at render time, and the
+    cut points are swept once, as in ``archive_html``."""
+    lines, hidden, em, strong = _document_syntax(text)
+    opening: dict[int, list[int]] = defaultdict(list)
+    closing: dict[int, list[int]] = defaultdict(list)
+    for number, (span, _) in enumerate(marks):
+        opening[span.start].append(number)
+        closing[span.end].append(number)
+    changes: dict[str, dict[int, int]] = {}
+    for name, spans in (("boiler", boilerplate), ("hidden", hidden), ("em", em),
+                        ("strong", strong)):
+        change: dict[int, int] = defaultdict(int)
+        for span in spans:
+            if span.start < span.end:
+                change[span.start] += 1
+                change[span.end] -= 1
+        changes[name] = change
+    points = sorted({0, len(text), *opening, *closing,
+                     *(p for change in changes.values() for p in change)})
+    depth = dict.fromkeys(changes, 0)
+    open_marks: set[int] = set()
+    line_number = 0
+    blocks: list[tuple[_Line, str]] = []
+    current: list[str] = []
+    for a, b in itertools.pairwise(points):
+        for anchor in dict.fromkeys(marks[n][1] for n in closing.get(a, ())
+                                    if marks[n][0].start < a):
+            current.append(_citer_marker(anchor, citers))
+        open_marks.difference_update(closing.get(a, ()))
+        open_marks.update(n for n in opening.get(a, ()) if marks[n][0].end > a)
+        for name, change in changes.items():
+            depth[name] += change.get(a, 0)
+        for anchor in dict.fromkeys(marks[n][1] for n in opening.get(a, ())):
+            current.append(f'<span class="bb-anchor" id="{anchor}"></span>')
+        covering = [marks[n][1] for n in sorted(open_marks)]
+        for i, line in enumerate(text[a:b].split("\n")):
+            if i:
+                blocks.append((lines[line_number], "".join(current)))
+                current = []
+                line_number += 1
+            if not line or depth["hidden"]:
+                continue
+            piece = _escape_html(line).replace(
+                "\ufffd", '<span class="bb-defect" title="replacement character in the '
+                'captured text">\ufffd</span>')
+            if depth["em"]:
+                piece = f"<em>{piece}</em>"
+            if depth["strong"]:
+                piece = f"<strong>{piece}</strong>"
+            if depth["boiler"]:
+                piece = f'<span class="bb-boilerplate">{piece}</span>'
+            if covering:
+                piece = f'<mark class="bb-cited" data-cites="{" ".join(covering)}">{piece}</mark>'
+            current.append(piece)
+    for anchor in dict.fromkeys(marks[n][1] for n in closing.get(len(text), ())):
+        current.append(_citer_marker(anchor, citers))
+    blocks.append((lines[min(line_number, len(lines) - 1)], "".join(current)))
+    return f'<div class="bb-archive bb-document">\n{_blocks_html(blocks)}\n</div>'
+
+
+def _citer_marker(anchor: str, citers: dict[str, list[Citer]] | None) -> str:
+    found = (citers or {}).get(anchor)
+    if not found:
+        return ""
+    links = ", ".join(f'<a href="{c.href}">{_escape_html(c.title)}</a>'
+                      for c in dict.fromkeys(found))
+    return (f'<span class="bb-citers" data-search-exclude><a class="bb-citers-self" '
+            f'href="#{anchor}" aria-label="This passage">§</a> cited by {links}</span>')
+
+
+def _blocks_html(blocks: list[tuple[_Line, str]]) -> str:
+    """Blocks as HTML: consecutive list items become (nested) lists."""
+    out: list[str] = []
+    open_lists = 0
+    for line, body in blocks:
+        if not body.strip():
+            continue
+        if line.kind != "li":
+            out.append("</li></ul>" * open_lists)
+            open_lists = 0
+            out.append(f"<{line.kind}>{body}</{line.kind}>")
+            continue
+        wanted = line.depth + 1
+        if wanted > open_lists:
+            out.append("<ul><li>" * (wanted - open_lists))
+        else:
+            out.append("</li></ul>" * (open_lists - wanted) + "</li><li>")
+        open_lists = wanted
+        out.append(body)
+    out.append("</li></ul>" * open_lists)
+    return "\n".join(out)

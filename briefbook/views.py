@@ -127,6 +127,8 @@ class EventPage:
     responds_to: tuple[Lagged, ...]
     answered_by: tuple[Lagged, ...]
     concerned: tuple[Concern, ...]
+    glance: Glance | None = None
+    """The card the page opens with (see ``glance``)."""
 
 
 def figure_table(event: model.Event) -> FigureTable[model.Citation]:
@@ -166,6 +168,7 @@ def event_page(index: Index, kind: str, event: model.Event) -> EventPage:
         answered_by=tuple(Lagged(later, lag(event, later))
                           for later in index.answered_by.get(event.id, ())),
         concerned=concerns(index, kind, event.id),
+        glance=glance(index, event),
     )
 
 
@@ -221,7 +224,14 @@ def actor_page(index: Index, kind: str, actor: model.Actor) -> ActorPage:
                  for r in actor.relations]
     relations += [Related(model.RELATION_INVERSES[type_].capitalize(), other)
                   for type_, other in index.inverse_relations.get(actor.id, ())]
-    roles = index.roles.get(actor.id, {})
+    roles = dict(index.roles.get(actor.id, {}))
+    if roles.get("perpetrator"):
+        # "Carried out" is a statement of fact: an event whose only basis for naming this
+        # actor is a claim or an assessment stays under "Claimed" or "Assessed responsible".
+        roles["perpetrator"] = {
+            event_id: event for event_id, event in roles["perpetrator"].items()
+            if any(p.established and p.actor.id == actor.id
+                   for p in perpetrators(index, event))}
     return ActorPage(
         actor=actor,
         relations=tuple(relations),
@@ -715,3 +725,268 @@ def places_overview(index: Index) -> PlacesListing:
     """The places listing with its map: every place, sized by its events."""
     return PlacesListing(places_listing(index), Drawing(functools.partial(
         pictures.place_map, index.book.places, index.book.events)))
+
+
+
+# --- the reader's book: short source labels, event classes, the "at a glance" card ---------
+
+_KIND_WORDS = {"policy memo": "memo", "intelligence brief": "brief",
+               "official statement": "statement"}
+"""A source kind as a short label says it ('JINSA memo'); other kinds keep their name."""
+
+
+def _publisher_short(publisher: str) -> str:
+    """'JINSA' for "JINSA's Gemunder Center for ...", 'Soufan Center' for 'The Soufan Center',
+    'Rabbit Hole' for 'Rabbit Hole (newsletter)': the name a reader would say."""
+    name = publisher.split(" (")[0].strip() or publisher
+    first = name.split()[0] if name.split() else name
+    possessive = first.removesuffix("'s").removesuffix("’s")
+    if possessive != first or (first.isupper() and len(first) > 1):
+        return possessive
+    return name.removeprefix("The ").strip() or name
+
+
+def short_date(value: Edtf) -> str:
+    """A date as short as a label, with its doubt in words, never a bare '?':
+    '15 Feb 2021', 'Feb 2021', 'probably 22–25 Feb 2021', 'about June 2020' (a sentence
+    with the whole span is ``date_in_words``)."""
+    label = value.label.removeprefix("c. ").removesuffix("?")
+    if value.approximate:
+        label = f"about {label}"
+    if value.uncertain:
+        label = f"probably {label}"
+    return label
+
+
+def _month_words(value: Edtf) -> str:
+    """The month (or year) a source is from, for its short label: 'Feb 2021', '2019'."""
+    first, last = value.earliest, value.latest
+    if (first.year, first.month) == (last.year, last.month):
+        return f"{calendar.month_abbr[first.month]} {first.year}"
+    if first.year == last.year:
+        return str(first.year)
+    return f"{first.year}–{last.year}"
+
+
+def source_label(source: model.Source) -> str:
+    """The short label a citation shows: 'JINSA memo, Feb 2021'."""
+    kind = _KIND_WORDS.get(source.kind, source.kind)
+    return f"{_publisher_short(source.publisher)} {kind}, {_month_words(source.published)}"
+
+
+def source_tooltip(source: model.Source) -> str:
+    """What a short label's tooltip says: the full title, publisher and date in words."""
+    return f"{source.title} ({source.publisher}, {short_date(source.published)})"
+
+
+EVENT_CLASSES = ("attack", "response", "statement", "diplomacy", "other")
+"""The classes of event a reader tells apart at a glance, each with its colour and mark."""
+_RESPONSE_TYPES = frozenset({"airstrike", "raid", "sanctions", "arrest", "shoot-down"})
+_STATEMENT_TYPES = frozenset({"official statement"})
+_DIPLOMACY_TYPES = frozenset({"diplomatic move"})
+
+
+def event_class(event: model.Event) -> str:
+    """'attack', 'response', 'statement', 'diplomacy' or 'other', by type first: a militia
+    escalation answering a U.S. strike stays an attack, and a statement answering an attack
+    stays a statement; any other event that answers another is a response."""
+    if event.type in model.ATTACK_TYPES:
+        return "attack"
+    if event.type in _STATEMENT_TYPES:
+        return "statement"
+    if event.type in _DIPLOMACY_TYPES:
+        return "diplomacy"
+    if event.responds_to or event.type in _RESPONSE_TYPES:
+        return "response"
+    return "other"
+
+
+def date_precision_words(value: Edtf, derived: bool = False) -> str:
+    """How precise a date is, as a sentence a reader needs no glossary for."""
+    words = {"day": "the exact day", "interval": "somewhere in this span of days",
+             "season": "the season only", "month": "the month only, not the day",
+             "year": "the year only", "decade": "the decade only",
+             "century": "the century only"}.get(value.precision, value.precision)
+    if value.approximate:
+        words += ", approximately"
+    if value.uncertain:
+        words += ", and the source is not sure of it"
+    if derived:
+        words += "; worked out from the sources' wording (see below)"
+    return f"known to {words}"
+
+
+@dataclass(frozen=True, slots=True)
+class FigureRange:
+    """One figure across every passage that reports it: 'killed 1–2 · sources disagree'."""
+
+    name: str
+    fewest: int
+    most: int
+    disputed: bool
+    qualified: tuple[str, ...]
+    """How passages that qualify it word it ('about 14', 'reportedly 2')."""
+
+    @property
+    def span(self) -> str:
+        return f"{self.fewest}" if self.fewest == self.most else f"{self.fewest}–{self.most}"
+
+
+@dataclass(frozen=True, slots=True)
+class PassageFigures:
+    """One passage's figures, one cell per name of ``FigureGrid.names``."""
+
+    quoted: Quoted
+    figures: tuple[model.Figure | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FigureGrid:
+    """The figure table turned for reading: one row per passage, one column per figure,
+    so the passages of one source are told apart by their quote, not a repeated header."""
+
+    names: tuple[str, ...]
+    disputed: tuple[str, ...]
+    rows: tuple[PassageFigures, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Blamed:
+    actor: model.Actor
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionGroup:
+    """Actors one source holds responsible in one passage, at one confidence: one quote."""
+
+    by: model.Actor
+    own_account: bool
+    confidence: str | None
+    quoted: Quoted
+    actors: tuple[Blamed, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ByWhom:
+    """The card's part of a status line: who says it, how confidently, of whom."""
+
+    by: model.Actor
+    own_account: bool
+    confidence: str | None
+    actors: tuple[model.Actor, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class AttributionLine:
+    status: str
+    groups: tuple[AttributionGroup, ...]
+    """Grouped by passage, for 'Who is responsible'."""
+    says: tuple[ByWhom, ...]
+    """Grouped by who says it and how confidently, for the card."""
+
+
+@dataclass(frozen=True, slots=True)
+class Perpetrator:
+    actor: model.Actor
+    established: bool
+    """Shown as 'Carried out by': the event type needs no attribution (the actor of a
+    statement is who the passage names), or an official attribution supports it.  An actor
+    resting on a claim or an assessment alone is shown only as claimed or assessed."""
+
+
+@dataclass(frozen=True, slots=True)
+class Glance:
+    """What an event page says first: when, where, what, how many, who, and what followed."""
+
+    when: str
+    precision: str
+    place: model.Place | None
+    type: str
+    event_class: str
+    figures: tuple[FigureRange, ...]
+    carried_out_by: tuple[model.Actor, ...]
+    attribution: tuple[AttributionLine, ...]
+    responds_to: tuple[Lagged, ...]
+    answered_by: tuple[Lagged, ...]
+    definitions: model.Note | None
+    """The note whose estimative-language table defines the confidence words."""
+    grid: FigureGrid
+
+
+def figure_ranges(table: FigureTable[Any]) -> tuple[FigureRange, ...]:
+    ranges = []
+    for name, cells in table.rows:
+        values = [f for f in cells if f is not None]
+        ranges.append(FigureRange(name, min(f.value for f in values),
+                                  max(f.value for f in values), name in table.disputed,
+                                  tuple(dict.fromkeys(str(f) for f in values
+                                                      if f.qualifier))))
+    return tuple(ranges)
+
+
+def figure_grid(table: FigureTable[Quoted]) -> FigureGrid:
+    names = tuple(name for name, _ in table.rows)
+    rows = tuple(PassageFigures(q, tuple(cells[i] for _, cells in table.rows))
+                 for i, q in enumerate(table.columns))
+    return FigureGrid(names, table.disputed, rows)
+
+
+def attribution_lines(index: Index, event: model.Event) -> tuple[AttributionLine, ...]:
+    by_passage: dict[str, dict[tuple[str, str | None, str, str], list[Blamed]]] = \
+        defaultdict(dict)
+    quoted: dict[tuple[str, str | None, str, str], Quoted] = {}
+    for a in event.attribution:
+        key = (a.by.id, a.confidence, a.citation.source.id, a.citation.quote)
+        quoted.setdefault(key, index.quoted[a.citation])
+        by_passage[a.status].setdefault(key, []).append(Blamed(index.actors[a.actor.id], a.note))
+    lines = []
+    for status in model.ATTRIBUTION_STATUSES:
+        if status not in by_passage:
+            continue
+        groups = tuple(AttributionGroup(index.actors[by], status == "claimed" and
+                                        [b.actor.id for b in blamed] == [by],
+                                        confidence, quoted[(by, confidence, s, q)],
+                                        tuple(blamed))
+                       for (by, confidence, s, q), blamed in by_passage[status].items())
+        says: dict[tuple[str, str | None], dict[str, model.Actor]] = defaultdict(dict)
+        for g in groups:
+            for b in g.actors:
+                says[(g.by.id, g.confidence)].setdefault(b.actor.id, b.actor)
+        lines.append(AttributionLine(status, groups, tuple(
+            ByWhom(index.actors[by], status == "claimed" and list(actors) == [by],
+                   confidence, tuple(actors.values()))
+            for (by, confidence), actors in says.items())))
+    return tuple(lines)
+
+
+def perpetrators(index: Index, event: model.Event) -> tuple[Perpetrator, ...]:
+    official = {a.actor.id for a in event.attribution if a.status == "officially attributed"}
+    needs_attribution = event.type in model.RESPONSIBILITY_TYPES
+    return tuple(Perpetrator(index.actors[ref.id],
+                             not needs_attribution or ref.id in official)
+                 for ref in event.perpetrators)
+
+
+def _definitions(index: Index) -> model.Note | None:
+    return next((n for n in index.book.notes if n.estimative_language), None)
+
+
+def glance(index: Index, event: model.Event) -> Glance:
+    table = _quoted_columns(index, figure_table(event))
+    return Glance(
+        when=short_date(event.date),
+        precision=date_precision_words(event.date, event.date_note is not None),
+        place=index.places[event.place.id] if event.place else None,
+        type=event.type,
+        event_class=event_class(event),
+        figures=figure_ranges(table),
+        carried_out_by=tuple(p.actor for p in perpetrators(index, event) if p.established),
+        attribution=attribution_lines(index, event),
+        responds_to=tuple(Lagged(earlier, lag(earlier, event))
+                          for earlier in _events(index, event.responds_to)),
+        answered_by=tuple(Lagged(later, lag(event, later))
+                          for later in index.answered_by.get(event.id, ())),
+        definitions=_definitions(index),
+        grid=figure_grid(table),
+    )

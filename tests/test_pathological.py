@@ -27,7 +27,7 @@ from briefbook.index import Index
 from briefbook.model import Actor, Book, Source
 from briefbook.pipeline import Checked, check
 from briefbook.quotes import Passage, Span
-from briefbook.render import Renderer, Templates, archive_html
+from briefbook.render import Renderer, Templates, archive_html, document_html
 
 REPOSITORY = Path(__file__).resolve().parent.parent
 FIXTURE = REPOSITORY / "tests" / "fixtures" / "minimal"
@@ -253,4 +253,20 @@ def test_hand_written_page_with_unclosed_brackets_stops_the_build(tmp_path: Path
     assert results[0].returncode != 0
     assert f"docs/index.md:{line}:11: error: '[' nested more than 10 deep" in results[0].stderr
     assert "Traceback" not in results[0].stderr
+    assert_bounded(hostile, plain)
+
+
+@pytest.mark.parametrize("line", [
+    "*" * 2_000,                     # emphasis markers that never close
+    "[" * 1_000 + "](" * 1_000,      # link brackets that never close
+    "*a " * 700,                     # emphasis that opens on every word
+    " " * 300 + "- item",            # list items nested by deep indentation
+])
+def test_the_archive_as_a_document_is_linear(line: str) -> None:
+    """Reading a capture's Markdown (document_html) stays linear on syntax that never
+    closes, compared with plain text of the same length."""
+    hostile_text = "\n".join([line] * 100)
+    plain_text = "\n".join(["x" * len(line)] * 100)
+    plain = seconds(lambda: document_html(plain_text, [], []))
+    hostile = seconds(lambda: document_html(hostile_text, [], []))
     assert_bounded(hostile, plain)

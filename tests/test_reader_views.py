@@ -1,184 +1,237 @@
-"""The reader's views: the timeline, the attack-response cycles and the home page at a glance,
-checked against the shipped book's own records, and the words they put dates and lags in."""
+"""The reader's views: the "at a glance" card, short source labels, dates in words, event
+classes, and the archived text rendered as a document (issue 10)."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from bs4 import BeautifulSoup
-from hypothesis import given
-from hypothesis import strategies as st
+from bs4 import BeautifulSoup, Tag
 
 from briefbook import model, views
-from briefbook.dates import parse
-from briefbook.index import Index, lag, lag_in_words
-from briefbook.pictures import us_actors, us_response
-from briefbook.pipeline import check
-from briefbook.render import HOME_MARK
-from tests.conftest import REPO, assert_clean_build, mkdocs_build
+from briefbook.pipeline import Checked, check
+from briefbook.quotes import Span
+from briefbook.render import Citer, document_html
+from tests.conftest import REPO
+
+ERBIL = "2021-02-15-erbil-rocket-attack"
+JINSA = "jinsa-2021-02-rocket-attacks-continue"
 
 
 @pytest.fixture(scope="module")
-def index() -> Index:
-    result = check(REPO)
-    assert not result.errors
-    return result.index
+def book() -> Checked:
+    checked = check(REPO)
+    assert not checked.errors
+    return checked
 
 
-@pytest.mark.parametrize(("written", "words"), [
-    ("2021-02-15", "15 Feb 2021"),
-    ("2021-03-08?", "8 Mar 2021 (uncertain)"),
-    ("2020-02", "some time in February 2020"),
-    ("2020-06~", "some time in June 2020 (approximate)"),
-    ("2019-21", "some time in spring 2019"),
-    ("2020", "some time in 2020"),
-    ("198X", "some time in the 1980s"),
-    ("2020-01-01/2020-06-22", "between 1 Jan and 22 Jun 2020"),
-    ("2020-03-02/2020-03-08", "between 2 and 8 Mar 2020"),
-    ("2019-12-27/2020-02-29", "between 27 Dec 2019 and 29 Feb 2020"),
-    ("2019-05/2020-03-15", "between May 2019 and 15 Mar 2020"),
-    ("2018/2018-09-28", "some time in 2018 up to 28 Sep 2018"),
-    ("../2021-02-25", "some time up to 25 Feb 2021"),
-    ("2021-01-01/..", "some time from 1 Jan 2021 on"),
+def glance_of(book: Checked, event_id: str) -> views.Glance:
+    return views.glance(book.index, book.index.events[event_id])
+
+
+def test_the_erbil_card_gives_each_figure_as_a_range_and_flags_the_disagreement(
+        book: Checked) -> None:
+    figures = {f.name: f for f in glance_of(book, ERBIL).figures}
+    assert (figures["killed"].span, figures["killed"].disputed) == ("1–2", True)
+    assert (figures["wounded"].span, figures["wounded"].disputed) == ("9", False)
+    # "about 14" and 14 are one figure, but the qualifier is not dropped.
+    assert (figures["rockets"].span, figures["rockets"].disputed) == ("14", False)
+    assert figures["rockets"].qualified == ("about 14",)
+
+
+def test_actors_one_passage_blames_are_grouped_under_one_quote(book: Checked) -> None:
+    lines = {line.status: line for line in glance_of(book, ERBIL).attribution}
+    assert list(lines) == ["claimed", "assessed"]
+    (claim,) = lines["claimed"].groups
+    assert claim.own_account and [b.actor.id for b in claim.actors] == ["saraya-awliya-al-dam"]
+    militias = [g for g in lines["assessed"].groups if g.confidence == "moderate"]
+    assert len(militias) == 1, "one JINSA quote, not one per militia"
+    assert [b.actor.id for b in militias[0].actors] == [
+        "kataib-hezbollah", "asaib-ahl-al-haq", "harakat-hezbollah-al-nujaba"]
+    # The card's line: by whom, how confidently, of whom (quotes set aside).
+    says = {(w.by.id, w.confidence): [a.id for a in w.actors] for w in lines["assessed"].says}
+    assert says[("jinsa", "moderate")] == [
+        "kataib-hezbollah", "asaib-ahl-al-haq", "harakat-hezbollah-al-nujaba"]
+    assert says[("jinsa", "high")] == ["iran", "iran-backed-militias"]
+
+
+def test_no_one_is_carried_out_by_on_a_claim_or_an_assessment_alone(book: Checked) -> None:
+    checked = 0
+    for event in book.index.book.events:
+        card = glance_of(book, event.id)
+        for actor in card.carried_out_by:
+            if event.type in model.RESPONSIBILITY_TYPES:
+                statuses = {a.status for a in event.attribution if a.actor.id == actor.id}
+                assert "officially attributed" in statuses, (event.id, actor.id, statuses)
+                checked += 1
+    assert checked, "some event is carried out by an officially attributed actor"
+
+
+def test_an_official_attribution_and_a_statement_name_who_acted(book: Checked) -> None:
+    houthi = glance_of(book, "2019-12-houthi-drone-boat-attack-attempts")
+    assert [a.id for a in houthi.carried_out_by] == ["houthis"]
+    statement = glance_of(book, "2020-03-12-kataib-hezbollah-statement-praises-attackers")
+    assert [a.id for a in statement.carried_out_by] == ["kataib-hezbollah"]
+    assert statement.event_class == "statement"
+
+
+def test_the_card_links_confidence_words_to_the_note_that_defines_them(book: Checked) -> None:
+    definitions = glance_of(book, ERBIL).definitions
+    assert definitions is not None and definitions.id == "methodology"
+    assert dict(definitions.estimative_language)["likely"] == "moderate"
+
+
+def test_the_card_names_what_answered_the_attack_with_the_lag(book: Checked) -> None:
+    answered = {lagged.event.id: lagged.days for lagged in glance_of(book, ERBIL).answered_by}
+    assert answered["2021-02-25-us-strikes-militia-facilities-in-syria"] == (10, 10)
+
+
+def test_figure_grid_has_one_row_per_passage(book: Checked) -> None:
+    grid = glance_of(book, ERBIL).grid
+    assert grid.names == ("rockets", "killed", "wounded")
+    assert [str(f) if f else None for f in grid.rows[0].figures] == [
+        "about 14", "reportedly 2", None]
+    assert len(grid.rows) == 4
+
+
+@pytest.mark.parametrize(("source_id", "label"), [
+    (JINSA, "JINSA memo, Feb 2021"),
+    ("fp-2021-03-blame-iran", "Foreign Policy article, Mar 2021"),
+    ("rabbit-hole-2020-03-iran-militia", "Rabbit Hole newsletter, Mar 2020"),
+    ("soufan-2020-06-22-renewed-attacks", "Soufan Center brief, Jun 2020"),
+    ("soufan-2021-03-09-cycle-of-attacks", "Soufan Center brief, Mar 2021"),
 ])
-def test_a_date_is_put_in_words_with_its_precision(written: str, words: str) -> None:
-    assert views.date_in_words(parse(written)) == words
+def test_short_source_labels(book: Checked, source_id: str, label: str) -> None:
+    assert views.source_label(book.index.sources[source_id]) == label
 
 
-@pytest.mark.parametrize(("days", "words"), [
-    ((0, 0), "same day"), ((1, 1), "1 day"), ((10, 10), "10 days"),
-    ((0, 10), "within 10 days"), ((0, 14), "within 2 weeks"), ((0, 270), "within 9 months"),
-    ((1, 6), "1–6 days"), ((29, 57), "between 4 and 9 weeks"),
-    ((150, 270), "between 5 and 9 months"), ((430, 560), "between 14 and 19 months"),
-])
-def test_a_lag_is_worded_honestly(days: tuple[int, int], words: str) -> None:
-    assert lag_in_words(days) == words
+def test_every_shipped_source_has_its_own_label(book: Checked) -> None:
+    labels = [views.source_label(s) for s in book.index.book.sources]
+    assert len(set(labels)) == len(labels)
 
 
-@given(st.integers(0, 5000), st.integers(0, 5000))
-def test_no_lag_reads_as_arithmetic_from_zero(a: int, b: int) -> None:
-    fewest, most = min(a, b), max(a, b)
-    words = lag_in_words((fewest, most))
-    assert not words.startswith("0–")
-    if fewest == most:
-        assert words == ("same day" if most == 0 else f"{most} day{'s' * (most != 1)}")
-    numbers = [int(n) for n in re.findall(r"\d+", words)]
-    # Rounded outwards: a lower bound never above the fewest days, nor an upper below the most.
-    unit = {"day": 1, "week": 7, "month": 30, "year": 365}
-    units = [unit[u] for u in re.findall(r"(day|week|month|year)", words)]
-    if len(numbers) == 2 and len(units) == 2:
-        assert numbers[0] * units[0] <= fewest and numbers[1] * units[1] >= most
-    elif len(numbers) == 2:  # 'between 4 and 9 weeks', '1–6 days'
-        assert numbers[0] * units[0] <= fewest and numbers[1] * units[0] >= most
-    elif words.startswith("within"):
-        assert numbers[0] * units[0] >= most
+def test_a_tooltip_gives_the_full_title_and_words_an_uncertain_date(book: Checked) -> None:
+    tooltip = views.source_tooltip(book.index.sources[JINSA])
+    assert tooltip.startswith("Without U.S. Response, Rocket Attacks Continue (JINSA's")
+    assert "probably 22–25 Feb 2021" in tooltip and "?" not in tooltip
 
 
-def test_the_timeline_has_every_event_once_in_month_order(index: Index) -> None:
-    shown = views.timeline(index)
-    years = [*shown.background, *shown.foreground]
-    months = [(y.year, m.anchor) for y in years for m in y.months]
-    assert [a for _, a in months] == sorted(a for _, a in months)
-    items = [i for y in years for m in y.months for i in m.items]
-    assert sorted(i.event.id for i in items) == sorted(e.id for e in index.book.events)
-    assert shown.total == len(index.book.events)
-    for year in years:
-        for month in year.months:
-            for item in month.items:
-                start = views.placed_on(item.event.date)
-                # A span sits at the month it starts in.
-                assert month.anchor == f"m-{start.year}-{start.month:02d}" == \
-                    f"m-{year.year}-{start.month:02d}"
-    assert all(y.year < views.FOREGROUND_FROM and y.strip is None for y in shown.background)
-    assert all(y.year >= views.FOREGROUND_FROM and y.strip for y in shown.foreground)
-    assert {i.event.type for i in items} == set(shown.types)
-    assert {a for i in items for a in i.actors} == {a.id for a in shown.actors}
-    assert {i.place.id for i in items if i.place} == {p.id for p in shown.places}
+def test_dates_in_words_never_end_in_a_bare_question_mark(book: Checked) -> None:
+    for event in book.index.book.events:
+        words = views.short_date(event.date)
+        assert "?" not in words, (event.id, words)
+        if event.date.uncertain:
+            assert words.startswith("probably "), words
+        if event.date.approximate:
+            assert "about " in words and "c. " not in words, words
 
 
-def test_a_timeline_entry_carries_its_mark_figures_and_derivation(index: Index) -> None:
-    items = {i.event.id: i for y in views.timeline(index).foreground for m in y.months
-             for i in m.items}
-    erbil = items["2021-02-15-erbil-rocket-attack"]
-    assert erbil.mark == "attack"
-    assert "killed 1–2" in erbil.figures and erbil.disputed
-    strikes = items["2021-02-25-us-strikes-militia-facilities-in-syria"]
-    assert strikes.mark == "response"
-    derived = [i for i in items.values() if i.event.date_note]
-    assert derived and all(i.derivation == i.event.date_note for i in derived)
+def test_event_classes(book: Checked) -> None:
+    events = book.index.events
+    assert views.event_class(events[ERBIL]) == "attack"
+    assert views.event_class(
+        events["2021-02-25-us-strikes-militia-facilities-in-syria"]) == "response"
+    assert views.event_class(events["2020-06-11-us-iraq-strategic-dialogue"]) == "diplomacy"
 
 
-def test_cycles_count_only_us_responses_and_group_what_each_answered(index: Index) -> None:
-    us = us_actors(index.book.actors)
-    shown = views.cycles(index)
-    responses = [e for e in index.book.events if us_response(e, us)]
-    assert [c.response.id for c in shown.cycles] == [
-        e.id for e in sorted(responses, key=model.Event.sort_key)]
-    for cycle in shown.cycles:
-        response = cycle.response
-        assert response.type != "official statement"
-        assert {a.id for a in cycle.responders} == {p.id for p in response.perpetrators}
-        assert {p.id for p in response.perpetrators} & us
-        # One row per response, every answered event grouped under it, with its lag.
-        assert [a.event.id for a in cycle.answered] == [r.id for r in response.responds_to]
-        for answered in cycle.answered:
-            assert answered.lag == lag_in_words(lag(answered.event, response))
-    statement = next(e for e in index.book.events
-                     if e.type == "official statement" and e.responds_to)
-    assert statement.id not in {c.response.id for c in shown.cycles}
-    answered_ids = {r.id for e in responses for r in e.responds_to}
-    unanswered = [e for e in index.book.events
-                  if e.type in model.ATTACK_TYPES and e.id not in answered_ids]
-    assert sorted(u.attack.id for u in shown.unanswered) == sorted(e.id for e in unanswered)
-    for row in shown.unanswered:
-        if row.previous is None:
-            assert not any(r.date.latest <= row.attack.date.earliest for r in responses)
-            continue
-        assert row.previous.date.latest <= row.attack.date.earliest
-        assert not any(row.previous.date.latest < r.date.latest <= row.attack.date.earliest
-                       for r in responses)
-        assert row.since == lag_in_words(lag(row.previous, row.attack))
+# --- the archived text as a document -----------------------------------------------------
 
 
-def test_the_home_page_counts_match_the_content(index: Index) -> None:
-    home = views.home(index)
-    events = index.book.events
-    assert home.events == len(events)
-    assert home.attacks == sum(e.type in model.ATTACK_TYPES for e in events)
-    assert home.responses == len(views.cycles(index).cycles)
-    assert home.sources == len(index.book.sources)
-    assert home.judgements is not None and len(home.judgement_headings) == 6
-    assert home.judgement_headings[0].startswith("The attacks come in cycles")
-    latest = [i.event.date.earliest for i in home.latest]
-    assert latest == sorted(latest, reverse=True)
-    assert max(e.date.earliest for e in events) == latest[0]
-    jinsa = next(f for f in home.figures if f.source.id == "jinsa-2021-02-rocket-attacks-continue")
-    killed = 0
-    for event in events:
-        reported = [f.value for c in event.citations if c.source.id == jinsa.source.id
-                    for name, f in c.reports if name == "killed"]
-        killed += min(reported, default=0)
-    assert dict(jinsa.totals)["killed"] == killed
+def soup(html: str) -> BeautifulSoup:
+    return BeautifulSoup(html, "html.parser")
 
 
-def test_the_home_page_keeps_its_text_sanitised_before_its_generated_section(
-        minimal_book: Path, tmp_path: Path) -> None:
-    home = minimal_book / "docs/index.md"
-    home.write_text(home.read_text() + f"\n\n{HOME_MARK}\n\n<script>alert(1)</script>\n"
-                    '<p onclick="x()">written</p>\n', encoding="utf-8")
-    result = mkdocs_build(minimal_book, tmp_path / "site")
-    assert_clean_build(result)
-    page = BeautifulSoup((tmp_path / "site/index.html").read_text(), "html.parser")
-    article = page.select_one("article")
-    assert article is not None
-    assert article.find("script") is None and article.select_one("[onclick]") is None
-    assert article.find(string="written") is not None
-    glance = article.select_one("dl.bb-glance")
-    assert glance is not None
-    heading = article.find("h2", id="the-book-at-a-glance")
-    assert heading is not None and heading.find_previous(string="written") is not None
-    # The section's links were rewritten from .md paths into the site's URLs.
-    assert not [a for a in article.select("a[href]")
-                if ".md" in str(a["href"]) and "/edit/" not in str(a["href"])]
+def one(doc: Tag, selector: str) -> Tag:
+    found = doc.select_one(selector)
+    assert found is not None, selector
+    return found
+
+
+def test_the_archive_reads_as_its_formatting_says() -> None:
+    text = ("# Key Takeaways\n"
+            "Blaise Misztal - *Vice President for Policy* and **bold**\n"
+            "- One [killing two](#) here\n"
+            " - nested item\n"
+            "- back out\n"
+            "Plain paragraph")
+    doc = soup(document_html(text, [], []))
+    assert one(doc, "h2").get_text() == "Key Takeaways"
+    assert one(doc, "em").get_text() == "Vice President for Policy"
+    assert one(doc, "strong").get_text() == "bold"
+    outer = one(doc, "ul")
+    assert [li.get_text(" ", strip=True).split(" nested")[0]
+            for li in outer.find_all("li", recursive=False)] == ["One killing two here",
+                                                                 "back out"]
+    assert one(outer, "ul").get_text(strip=True) == "nested item"
+    assert "[" not in doc.get_text() and "](#)" not in doc.get_text()
+    assert "*" not in doc.get_text() and "#" not in doc.get_text()
+    assert doc.find_all("p")[-1].get_text() == "Plain paragraph"
+
+
+def test_a_cited_passage_keeps_its_anchor_mark_and_names_who_cites_it() -> None:
+    text = "Before [killing two](#) after."
+    start = text.index("[killing")
+    end = text.index(") after") + 1
+    html = document_html(text, [(Span(start, end), "q-7-23")], [],
+                         {"q-7-23": [Citer("Rocket <attack> on Erbil", "../../events/x.md")]})
+    doc = soup(html)
+    assert doc.find(id="q-7-23") is not None
+    assert one(doc, "mark.bb-cited").get_text() == "killing two"
+    link = one(doc, '.bb-citers a[href="../../events/x.md"]')
+    assert link.get_text() == "Rocket <attack> on Erbil"
+    assert "<attack>" not in html, "a record's title is escaped"
+
+
+def test_hostile_archive_text_stays_text() -> None:
+    text = ('# <script>alert(1)</script>\n- [<img src=x onerror=alert(1)>](javascript:alert(1))\n'
+            '*<b onclick="x()">hi</b>*')
+    html = document_html(text, [], [])
+    doc = soup(html)
+    assert not doc.find_all(["script", "img", "b"])
+    assert "javascript:" not in html and "<script" not in html
+    assert "alert(1)" in doc.get_text()
+
+
+def test_the_shipped_jinsa_page_renders_the_memo_as_a_document(book: Checked) -> None:
+    from briefbook.render import Renderer
+    source = book.index.sources[JINSA]
+    before = source.text
+    html = Renderer(REPO, book.index).archive_html(source)
+    doc = soup(html)
+    assert source.text == before
+    assert "[killing two](#)" not in doc.get_text() and "killing two" in doc.get_text()
+    assert "*Vice President for Policy*" not in doc.get_text()
+    assert doc.find("em", string="Vice President for Policy")
+    assert len(doc.select("ul li")) > 10
+    # Every cited passage is still anchored.
+    cited = {c.quoted.anchor for c in book.index.cited_by[JINSA]}
+    assert cited <= {a["id"] for a in doc.select("span.bb-anchor")}
+    erbil = [a for a in doc.select(".bb-citers a")
+             if re.search(r"erbil-rocket-attack", str(a["href"]))]
+    assert erbil and erbil[0].get_text() == "Rocket attack on the U.S. base in Erbil"
+
+
+def test_actor_and_place_pages_carry_every_name_as_a_search_tag(book: Checked) -> None:
+    import yaml
+
+    from briefbook.render import Renderer
+    pages = {p.path: p for p in Renderer(REPO, book.index).render_all()}
+    actor = book.index.actors["kataib-hezbollah"]
+    place = book.index.places["erbil-air-base"]
+    for path, names in [("actors/kataib-hezbollah.md", [actor.name, *actor.aliases]),
+                        ("places/erbil-air-base.md", [place.name, *place.aliases])]:
+        text = pages[path].text
+        assert text.startswith("---\n")
+        meta = yaml.safe_load(text.split("---\n")[1])
+        assert meta["tags"] == names and meta["search"]["boost"] > 1
+        assert "tags" in meta["hide"] and "navigation" in meta["hide"]
+
+
+def test_hostile_names_stay_one_yaml_string_each() -> None:
+    import jinja2
+    import yaml
+    names = ['A "quoted" name', "Kata'ib \\ back", "line\nbreak: [x]", "# not a comment"]
+    rendered = jinja2.Environment().from_string(
+        'tags: [{% for n in names %}{{ n|tojson }}{{ ", " if not loop.last }}{% endfor %}]'
+    ).render(names=names)
+    assert yaml.safe_load(rendered) == {"tags": names}

@@ -142,7 +142,9 @@ def test_citation_trail(shipped_context: tuple[BrowserContext, Watch]) -> None:
     assert 0 <= float(targeted["top"]) < float(targeted["height"]), "passage not scrolled to"
     assert targeted["outline"] != "none", "the targeted passage is not outlined"
 
-    back = page.locator(f"h2#cited-by ~ ul a[href$='#{anchor}']")
+    # "Cited by" sits below the document, folded.
+    page.locator("h2#cited-by ~ details.bb-fold > summary").first.click()
+    back = page.locator(f"h2#cited-by ~ details ul a[href$='#{anchor}']")
     expect(back.first).to_be_visible()
     entry = back.first.locator("xpath=..")
     event_path = event_url.split("/briefbook/", 1)[1]
