@@ -175,7 +175,7 @@ def test_the_home_page_keeps_its_text_sanitised_before_its_generated_section(
     assert article is not None
     assert article.find("script") is None and article.select_one("[onclick]") is None
     assert article.find(string="written") is not None
-    glance = article.select_one("dl.bb-glance")
+    glance = article.select_one("dl.bb-counts")
     assert glance is not None
     heading = article.find("h2", id="the-book-at-a-glance")
     assert heading is not None and heading.find_previous(string="written") is not None
