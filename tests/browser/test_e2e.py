@@ -64,7 +64,7 @@ def test_missing_page_is_the_404_page(shipped_context: tuple[BrowserContext, Wat
     response = page.goto("events/no-such-event/")
     assert response is not None and response.status == 404
     settle(page)
-    expect(page.locator("h1")).to_have_text("404 - Not found")
+    expect(page.locator("h1")).to_have_text("Page not found")
     home = page.evaluate("document.querySelector('a.md-header__button.md-logo').href")
     assert home in (shipped_server.base_url, shipped_server.base_url + ".")
     # The page's own 404 status is reported (console, response); nothing else may be.
