@@ -281,6 +281,8 @@ moves more of their own text into the sanitised part."""
 PAGES: dict[str, tuple[str, Callable[[Index], object]]] = {
     "timeline/index.md": ("timeline.md.j2", views.timeline),
     "timeline/responses.md": ("responses.md.j2", views.cycles),
+    # Every book has these two, so a navigation can name them whatever the book holds.
+    "contribute.md": ("contribute.md.j2", lambda _index: None),
     "reference.md": ("reference.md.j2",
                      lambda _index: Reference(tuple(kinds.all_kinds()), PROSE_RULES)),
 }
