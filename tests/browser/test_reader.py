@@ -41,7 +41,10 @@ def sideways(page: Page) -> dict[str, object]:
         const r = e.getBoundingClientRect();
         return r.width > 0 && r.right > doc.clientWidth + 1
                && getComputedStyle(e).position !== 'fixed'
-               && !e.closest('.md-sidebar, .md-search, .md-typeset__scrollwrap, table');
+               && !e.closest('.md-sidebar, .md-search, .md-typeset__scrollwrap, table')
+               // An SVG clips what it draws to its own box (the map's outlines of the
+               // neighbours): only the <svg> itself must fit.
+               && !(e instanceof SVGElement && e.ownerSVGElement);
       }).slice(0, 5).map(e => e.tagName + '.' + e.className + ' '
                          + Math.round(e.getBoundingClientRect().right));
       return {scroll: doc.scrollWidth, client: doc.clientWidth, wide: wide};
