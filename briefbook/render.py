@@ -167,7 +167,7 @@ class Templates:
         # The reader's labels, derived from the record alone (views.py).
         self.env.filters.update(source_label=views.source_label,
                                 source_tooltip=views.source_tooltip,
-                                event_class=views.event_class, date_words=views.short_date)
+                                date_words=views.short_date)
         self.markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
         self.prose_html: dict[str, str] = {}
         """Sanitised HTML by Markdown source (references already resolved to links)."""
@@ -238,7 +238,7 @@ class Renderer:
         text = self.templates.env.get_template(template).render(
             **context, link=helpers.link, prose=helpers.prose,
             quote_link=helpers.quote_link, unsearched=helpers.unsearched,
-            picture=helpers.picture,
+            picture=helpers.picture, event_class=helpers.event_class,
         )
         return text, frozenset(helpers.unsearched_headings)
 
@@ -320,6 +320,10 @@ class _PageHelpers:
             data = (f'<details class="bb-pic-data"><summary>The picture as a table</summary>'
                     f"{data}</details>")
         return f'<div class="bb-figure">{drawn.svg}{data}</div>'
+
+    def event_class(self, event: model.Event) -> str:
+        """The event's class, which its colour and mark show (``briefbook.classes``)."""
+        return views.event_class(self.renderer.index, event)
 
     def quote_link(self, quoted: Quoted) -> str:
         """A link to the quoted passage, highlighted on its source's page."""

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from briefbook import model, pictures
+from briefbook import classes, model, pictures
 from briefbook.dates import MONTHS, Edtf
 from briefbook.dates import parse as parse_date
 from briefbook.index import Index, Quoted, lag, lag_in_words
@@ -199,6 +199,23 @@ class Mention:
     count: int
 
 
+SEARCH_SEPARATOR = re.compile(r"""[\s\-,:;!?=\[\]()"/'’‘“”]+""")
+"""Where the reader's search splits words: mkdocs.yml gives Material's search this
+``separator``, so that "Iraq's" is the word "Iraq" and "(IRGC)" the word "IRGC"."""
+
+
+def search_words(names: Iterable[str]) -> tuple[str, ...]:
+    """A record's names as its page's search tags: every word once, and a name of one word
+    twice. Material's search adds up how often the query's words occur in a page's tags
+    (there is no phrase match), so the U.S. embassy, with "Baghdad" in two of its names,
+    would outrank the page that *is* Baghdad, and "IRGC" would find the Quds Force first."""
+    named = list(names)
+    words = {word.casefold(): word for name in named for word in SEARCH_SEPARATOR.split(name)
+             if word}
+    single = [name.strip() for name in named if len(SEARCH_SEPARATOR.split(name.strip())) == 1]
+    return (*words.values(), *single)
+
+
 @dataclass(frozen=True, slots=True)
 class ActorPage:
     actor: model.Actor
@@ -208,6 +225,10 @@ class ActorPage:
     concerned: tuple[Concern, ...]
     strip: Drawing | None = None
     """The actor's events over time by role; none when no event names it."""
+
+    @property
+    def search_words(self) -> tuple[str, ...]:
+        return search_words((self.actor.name, *self.actor.aliases))
 
 
 ROLE_HEADINGS = {
@@ -251,6 +272,10 @@ class PlacePage:
     place: model.Place
     events: tuple[model.Event, ...]
     locator: Drawing
+
+    @property
+    def search_words(self) -> tuple[str, ...]:
+        return search_words((self.place.name, *self.place.aliases))
 
 
 def place_page(index: Index, kind: str, place: model.Place) -> PlacePage:
@@ -409,7 +434,7 @@ def _us(index: Index) -> frozenset[str]:
     seen = _US_SEEN.get(id(actors))
     if seen is None or seen[0] is not actors:
         _US_SEEN.clear()  # one book at a time; the tuple kept here pins its id
-        seen = _US_SEEN[id(actors)] = (actors, pictures.us_actors(actors))
+        seen = _US_SEEN[id(actors)] = (actors, classes.us_actors(actors))
     return seen[1]
 
 
@@ -478,10 +503,6 @@ def figures_in_brief(event: model.Event) -> tuple[tuple[str, ...], bool]:
     return tuple(parts), bool(table.disputed)
 
 
-MARK_WORDS = {"attack": "attack", "response": "U.S. military response",
-              "statement": "statement or diplomacy", "other": "other event"}
-"""Each class of ``pictures.classify`` as the timeline's mark names it (one event)."""
-
 FOREGROUND_FROM = 2018
 """The timeline opens on this year; earlier years are the book's background, folded."""
 
@@ -535,6 +556,8 @@ class Timeline:
     places: tuple[model.Place, ...]
     years: tuple[int, ...]
     """What the filters offer: only what some event has."""
+    key: tuple[tuple[classes.EventClass, str], ...] = tuple(classes.MARKS.items())
+    """Each mark and what it stands for, in the legend's order."""
 
     @property
     def background_count(self) -> int:
@@ -554,11 +577,11 @@ def timeline(index: Index) -> Timeline:
     months: dict[tuple[int, int], list[TimelineItem]] = defaultdict(list)
     for event in sorted(index.book.events, key=model.Event.sort_key):
         day = placed_on(event.date)
-        cls = pictures.classify(event, us)
+        cls = classes.classify(event, us)
         named = [*event.perpetrators, *event.targets, *(a.actor for a in event.attribution)]
         figures, disputed = figures_in_brief(event)
         months[(day.year, day.month)].append(TimelineItem(
-            event, cls, MARK_WORDS[cls], date_in_words(event.date), event.date_note, figures,
+            event, cls, classes.MARKS[cls], date_in_words(event.date), event.date_note, figures,
             disputed, index.places[event.place.id] if event.place else None,
             tuple(dict.fromkeys(ref.id for ref in named)), day.year))
     events = index.book.events
@@ -631,7 +654,7 @@ def cycles(index: Index) -> Cycles:
     for row in pictures.cycles.answers(events, us):
         grouped[row.end.id].append(Answered(row.start, lag_in_words(row.days)))
     # A U.S. strike recorded as answering nothing is still a response (of no recorded event).
-    responses = {e.id: kind for e in events if (kind := pictures.us_response(e, us))}
+    responses = {e.id: kind for e in events if (kind := classes.us_response(e, us))}
     found = tuple(Cycle(e, responses[e.id], _actors(index, e.perpetrators),
                         tuple(grouped[e.id])) for e in events if e.id in responses)
     after, before_any = pictures.cycles.silences(events, us)
@@ -705,7 +728,7 @@ def home(index: Index) -> Home:
     return Home(
         events=len(events),
         attacks=sum(e.type in model.ATTACK_TYPES for e in events),
-        responses=sum(pictures.us_response(e, us) is not None for e in events),
+        responses=sum(classes.us_response(e, us) is not None for e in events),
         sources=len(index.book.sources),
         figures=figures,
         latest=tuple(reversed(items[-LATEST:])),
@@ -779,26 +802,10 @@ def source_tooltip(source: model.Source) -> str:
     return f"{source.title} ({source.publisher}, {short_date(source.published)})"
 
 
-EVENT_CLASSES = ("attack", "response", "statement", "diplomacy", "other")
-"""The classes of event a reader tells apart at a glance, each with its colour and mark."""
-_RESPONSE_TYPES = frozenset({"airstrike", "raid", "sanctions", "arrest", "shoot-down"})
-_STATEMENT_TYPES = frozenset({"official statement"})
-_DIPLOMACY_TYPES = frozenset({"diplomatic move"})
-
-
-def event_class(event: model.Event) -> str:
-    """'attack', 'response', 'statement', 'diplomacy' or 'other', by type first: a militia
-    escalation answering a U.S. strike stays an attack, and a statement answering an attack
-    stays a statement; any other event that answers another is a response."""
-    if event.type in model.ATTACK_TYPES:
-        return "attack"
-    if event.type in _STATEMENT_TYPES:
-        return "statement"
-    if event.type in _DIPLOMACY_TYPES:
-        return "diplomacy"
-    if event.responds_to or event.type in _RESPONSE_TYPES:
-        return "response"
-    return "other"
+def event_class(index: Index, event: model.Event) -> classes.EventClass:
+    """The event's class (``briefbook.classes``), for the book's own U.S. actors: the one
+    rule behind every mark, card, listing and picture."""
+    return classes.classify(event, _us(index))
 
 
 def date_precision_words(value: Edtf, derived: bool = False) -> str:
@@ -903,7 +910,7 @@ class Glance:
     precision: str
     place: model.Place | None
     type: str
-    event_class: str
+    event_class: classes.EventClass
     figures: tuple[FigureRange, ...]
     carried_out_by: tuple[model.Actor, ...]
     attribution: tuple[AttributionLine, ...]
@@ -979,7 +986,7 @@ def glance(index: Index, event: model.Event) -> Glance:
         precision=date_precision_words(event.date, event.date_note is not None),
         place=index.places[event.place.id] if event.place else None,
         type=event.type,
-        event_class=event_class(event),
+        event_class=event_class(index, event),
         figures=figure_ranges(table),
         carried_out_by=tuple(p.actor for p in perpetrators(index, event) if p.established),
         attribution=attribution_lines(index, event),

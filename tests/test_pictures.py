@@ -19,12 +19,12 @@ from html.parser import HTMLParser
 import pytest
 
 from briefbook import model
+from briefbook.classes import classify, us_actors, us_response
 from briefbook.dates import parse
 from briefbook.index import lag_in_words
 from briefbook.pictures import (
     Picture,
     actor_strip,
-    classify,
     cycles_chart,
     locator_map,
     maps,
@@ -33,8 +33,6 @@ from briefbook.pictures import (
     tempo_chart,
     timeline,
     timeline_strip,
-    us_actors,
-    us_response,
 )
 from briefbook.pictures import actor as actor_module
 from briefbook.pipeline import Checked, check
@@ -240,7 +238,7 @@ def test_each_month_stacks_one_block_per_event_dated_within_it(
     assert len(june) == sum(e.date.earliest.strftime("%Y-%m") == "2020-06"
                             for e in within_a_month) == 10
     counted = Counter(classify(e, us) for e in within_a_month)
-    classes = Counter(next(c for c in ("attack", "response", "statement", "other")
+    classes = Counter(next(c for c in ("attack", "response", "statement", "diplomacy", "other")
                            if f"bb-pic-{c}" in shape.attrib["class"]) for _, shape in blocks)
     assert classes == counted
 
@@ -299,7 +297,7 @@ def test_us_military_responses_follow_the_stated_rule(book: model.Book,
     # Answers that are not military: a warning and a closed consulate.
     assert classify(event(book, "2021-03-03-kirby-says-us-will-not-shy-away"),
                     us) == "statement"
-    assert classify(event(book, "2018-09-28-us-closes-basra-consulate"), us) == "statement"
+    assert classify(event(book, "2018-09-28-us-closes-basra-consulate"), us) == "diplomacy"
     assert classify(event(book, "2020-us-drawdown-in-iraq"), us) == "other"
     # Iran's own missile strike is an attack, not a response of the United States.
     assert classify(event(book, "2020-01-08-iranian-ballistic-missile-strike-on-ain-al-asad"),

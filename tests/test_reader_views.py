@@ -126,12 +126,24 @@ def test_dates_in_words_never_end_in_a_bare_question_mark(book: Checked) -> None
             assert "about " in words and "c. " not in words, words
 
 
-def test_event_classes(book: Checked) -> None:
-    events = book.index.events
-    assert views.event_class(events[ERBIL]) == "attack"
+def test_every_page_marks_an_event_by_the_one_rule(book: Checked) -> None:
+    """The card, the listings, the timeline and the pictures tell an event's class by one
+    rule: a U.S. strike is a response; a statement or a closed consulate answering an attack
+    is not (it stays a statement, a diplomatic move)."""
+    index = book.index
+    events = index.events
+    assert views.event_class(index, events[ERBIL]) == "attack"
     assert views.event_class(
-        events["2021-02-25-us-strikes-militia-facilities-in-syria"]) == "response"
-    assert views.event_class(events["2020-06-11-us-iraq-strategic-dialogue"]) == "diplomacy"
+        index, events["2021-02-25-us-strikes-militia-facilities-in-syria"]) == "response"
+    assert views.event_class(
+        index, events["2020-06-11-us-iraq-strategic-dialogue"]) == "diplomacy"
+    assert views.event_class(
+        index, events["2021-03-03-kirby-says-us-will-not-shy-away"]) == "statement"
+    timeline = views.timeline(index)
+    marks = {i.event.id: i.mark for y in (*timeline.background, *timeline.foreground)
+             for m in y.months for i in m.items}
+    assert marks == {e.id: views.event_class(index, e) for e in index.book.events}
+    assert glance_of(book, ERBIL).event_class == "attack"
 
 
 # --- the archived text as a document -----------------------------------------------------

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from briefbook import model, views
+from briefbook.classes import us_actors, us_response
 from briefbook.dates import parse
 from briefbook.index import Index, lag, lag_in_words
-from briefbook.pictures import us_actors, us_response
 from briefbook.pipeline import check
 from briefbook.render import HOME_MARK
 from tests.conftest import REPO, assert_clean_build, mkdocs_build

@@ -8,7 +8,6 @@ a style attribute or a reference to anything outside the page.
 """
 
 from briefbook.pictures.actor import actor_strip
-from briefbook.pictures.classes import classify, us_actors, us_response
 from briefbook.pictures.cycles import cycles_chart
 from briefbook.pictures.maps import locator_map, place_map
 from briefbook.pictures.svg import Link, Picture
@@ -16,6 +15,6 @@ from briefbook.pictures.tempo import tempo_chart
 from briefbook.pictures.timeline import timeline_strip
 
 __all__ = [
-    "Link", "Picture", "actor_strip", "classify", "cycles_chart", "locator_map",
-    "place_map", "tempo_chart", "timeline_strip", "us_actors", "us_response",
+    "Link", "Picture", "actor_strip", "cycles_chart", "locator_map", "place_map",
+    "tempo_chart", "timeline_strip",
 ]

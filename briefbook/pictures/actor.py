@@ -17,8 +17,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from briefbook import model
+from briefbook.classes import classify
 from briefbook.pictures import svg
-from briefbook.pictures.classes import classify
 from briefbook.pictures.scale import TimeScale, event_mark, key, lanes
 
 WIDTH = 480.0

@@ -24,9 +24,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from briefbook import model
+from briefbook.classes import LABELS, classify, us_response
 from briefbook.index import lag
 from briefbook.pictures import svg
-from briefbook.pictures.classes import LABELS, classify, us_response
 from briefbook.pictures.scale import tooltip
 from briefbook.pictures.timeline import lag_text
 

@@ -12,9 +12,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from briefbook import model
+from briefbook.classes import LABELS, MARKS, EventClass
 from briefbook.dates import Edtf
 from briefbook.pictures import svg
-from briefbook.pictures.classes import LABELS, EventClass
 
 ONE_DAY = dt.timedelta(days=1)
 MARK_SIZE = 9.0
@@ -88,9 +88,7 @@ def key(left: float, right: float, y: float) -> tuple[str, float]:
     """What the shapes and bars mean, flowing onto more rows as the width needs; returns the
     markup and the y below it (strips share it)."""
     parts = []
-    items: list[tuple[EventClass | None, str]] = [
-        ("attack", "attack"), ("response", "U.S. military response"),
-        ("statement", "statement, diplomacy"), ("other", "other"), (None, "date range")]
+    items: list[tuple[EventClass | None, str]] = [*MARKS.items(), (None, "date range")]
     x = left
     for cls, label in items:
         symbol = 22.0 if cls is None else 12.0
@@ -143,17 +141,25 @@ def event_mark(event: model.Event, cls: EventClass, scale: TimeScale, y: float,
 
 
 def _shape(cls: EventClass, cx: float, cy: float, s: float) -> str:
+    """The class's mark, the same shape as the text's (``.bb-mark`` in briefbook.css):
+    attack ▲, U.S. military response ■, statement ●, diplomacy ◆, other ○."""
     css = f"bb-pic-dot bb-pic-{cls}"
     if cls == "attack":
-        return svg.empty("circle", class_=css, cx=cx, cy=cy, r=s / 2)
+        h = s / 2 + 1
+        return svg.empty("polygon", class_=css, points=_points(
+            (cx, cy - h), (cx + h, cy + h * 0.8), (cx - h, cy + h * 0.8)))
     if cls == "response":
         return svg.empty("rect", class_=css, x=cx - s / 2, y=cy - s / 2, width=s, height=s)
-    if cls == "statement":
+    if cls == "diplomacy":
         h = s / 2 + 1
-        points = f"{svg.num(cx)},{svg.num(cy - h)} {svg.num(cx + h)},{svg.num(cy)} " \
-                 f"{svg.num(cx)},{svg.num(cy + h)} {svg.num(cx - h)},{svg.num(cy)}"
-        return svg.empty("polygon", class_=css, points=points)
-    return svg.empty("circle", class_=css, cx=cx, cy=cy, r=s / 2 - 1)
+        return svg.empty("polygon", class_=css, points=_points(
+            (cx, cy - h), (cx + h, cy), (cx, cy + h), (cx - h, cy)))
+    return svg.empty("circle", class_=css, cx=cx, cy=cy, r=s / 2 if cls == "statement"
+                     else s / 2 - 1)
+
+
+def _points(*corners: tuple[float, float]) -> str:
+    return " ".join(f"{svg.num(x)},{svg.num(y)}" for x, y in corners)
 
 
 def centre(scale: TimeScale, date: Edtf) -> float | None:

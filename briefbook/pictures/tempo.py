@@ -23,9 +23,9 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from briefbook import model
+from briefbook.classes import CLASSES, LABELS, EventClass, classify
 from briefbook.dates import MONTHS
 from briefbook.pictures import svg
-from briefbook.pictures.classes import CLASSES, LABELS, EventClass, classify
 from briefbook.pictures.scale import CHAR_WIDTH, TimeScale, pack, tooltip
 
 WIDTH = 480.0

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from briefbook import model
+from briefbook.classes import LABELS, classify
 from briefbook.dates import MONTHS
 from briefbook.index import lag, lag_in_words
 from briefbook.pictures import svg
-from briefbook.pictures.classes import LABELS, classify
 from briefbook.pictures.scale import (
     MARK_SIZE,
     TimeScale,

@@ -1,4 +1,4 @@
-"""Which class of the pictures' legend an event belongs to.
+"""Which class an event belongs to: one rule for every mark, card, listing and picture.
 
 The rule, in order (the first that applies wins):
 
@@ -6,14 +6,16 @@ The rule, in order (the first that applies wins):
    strike (``airstrike`` or ``raid``), or a military move (``shoot-down``, ``force posture
    change``, ``military exercise``) recorded as answering something (``responds_to``).
    U.S. statements and diplomatic steps that answer an attack (a spokesman's warning, the
-   closing of a consulate) are *not* military responses: they fall under rule 3. "U.S. actor"
+   closing of a consulate) are *not* military responses: they fall under rules 3 and 4. "U.S. actor"
    is ``united-states`` and every actor that is ``part of`` it, directly or through other
    actors (the Department of Defense, CENTCOM, the Army...), read from the actors' relations.
 2. **Attack**: the type is one of ``model.ATTACK_TYPES`` (rocket, missile, drone, IED and
    small-arms attacks), whoever carried it out: mostly Iran-backed militias, also Iran's own
    missile strike of January 2020 and Houthi attacks.
-3. **Statements and diplomacy**: ``official statement`` or ``diplomatic move``.
-4. **Other**: everything else (posture changes, politics, sanctions, exercises...).
+3. **Statement**: ``official statement``.
+4. **Diplomacy**: ``diplomatic move``.
+5. **Other**: everything else (posture changes, politics, sanctions, exercises, and answers
+   by anyone but the United States, such as a parliament's vote).
 """
 
 from __future__ import annotations
@@ -23,21 +25,25 @@ from typing import Literal
 
 from briefbook import model
 
-EventClass = Literal["response", "attack", "statement", "other"]
+EventClass = Literal["attack", "response", "statement", "diplomacy", "other"]
 
 CLASSES: tuple[tuple[EventClass, str], ...] = (
     ("attack", "Attacks"),
     ("response", "U.S. military responses"),
-    ("statement", "Statements and diplomacy"),
+    ("statement", "Statements"),
+    ("diplomacy", "Diplomacy"),
     ("other", "Other"),
 )
 """Each class and its legend label, in stacking order (bottom first)."""
 LABELS: dict[EventClass, str] = dict(CLASSES)
+MARKS: dict[EventClass, str] = {
+    "attack": "attack", "response": "U.S. military response", "statement": "statement",
+    "diplomacy": "diplomacy", "other": "other"}
+"""What one event's mark stands for, in every legend and for screen readers."""
 
 US_ROOT = "united-states"
 STRIKE_TYPES = frozenset({"airstrike", "raid"})
 MILITARY_MOVES = frozenset({"shoot-down", "force posture change", "military exercise"})
-STATEMENT_TYPES = frozenset({"official statement", "diplomatic move"})
 
 
 def us_actors(actors: Iterable[model.Actor], root: str = US_ROOT) -> frozenset[str]:
@@ -63,8 +69,10 @@ def classify(event: model.Event, us: frozenset[str]) -> EventClass:
         return "response"
     if event.type in model.ATTACK_TYPES:
         return "attack"
-    if event.type in STATEMENT_TYPES:
+    if event.type == "official statement":
         return "statement"
+    if event.type == "diplomatic move":
+        return "diplomacy"
     return "other"
 
 
