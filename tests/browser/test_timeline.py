@@ -5,8 +5,10 @@ phone widths in both schemes are kept as artefacts (artifacts/screenshots/pictur
 
 from __future__ import annotations
 
+import subprocess
 import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -90,6 +92,43 @@ def test_without_a_filter_the_background_stays_folded(
         assert page.locator("section.bb-tl-year[data-year='1983']:visible").count() == 0
         expect(page.locator("section.bb-tl-year[data-year='2020']")).to_be_visible()
     assert not watch.problems(), "\n".join(watch.problems())
+
+
+def test_a_derived_date_says_how_by_keyboard(browser: Browser,
+                                             shipped_server: SiteServer) -> None:
+    """Not only on hover: a reader on a keyboard or a phone opens the explanation."""
+    with watched_context(browser, shipped_server) as (context, watch):
+        page = watch.attach(context.new_page())
+        page.goto("timeline/")
+        settle(page)
+        derived = page.locator("section.bb-tl-year[data-year='2021'] details.bb-tl-derived")
+        first = derived.first
+        explanation = first.locator("span")
+        expect(explanation).to_be_hidden()
+        summary = first.locator("summary")
+        summary.focus()
+        expect(summary).to_be_focused()
+        page.keyboard.press("Enter")
+        expect(explanation).to_be_visible()
+        expect(explanation).to_contain_text("how: ")
+        assert len(explanation.inner_text()) > 20
+    assert not watch.problems(), "\n".join(watch.problems())
+
+
+def test_paper_prints_the_folded_background_and_every_derivation(
+        browser: Browser, shipped_server: SiteServer, tmp_path: Path) -> None:
+    with watched_context(browser, shipped_server) as (context, _):
+        page = context.new_page()
+        page.goto("timeline/")
+        settle(page)
+        derivations = page.locator("details.bb-tl-derived").count()
+        assert derivations > 10
+        page.emulate_media(media="print")
+        page.pdf(path=str(tmp_path / "timeline.pdf"), format="A4")
+    text = subprocess.run(["pdftotext", str(tmp_path / "timeline.pdf"), "-"], check=True,
+                          capture_output=True, text=True).stdout
+    assert "Founding of the Islamic Republic of Iran" in text  # 1979, folded on screen
+    assert text.count("how: ") == derivations
 
 
 @pytest.mark.parametrize("kind", sorted(PICTURE_PAGES))
