@@ -26,7 +26,7 @@ SCHEMA_VERSION = "1.0.0"
 """Version of the events.json layout: the major number changes when a field is removed or
 changes meaning, the minor when one is added."""
 
-FORMATS = ("json", "csv", "geojson", "ics", "actors", "sources", "feeds")
+FORMATS = ("json", "csv", "geojson", "ics", "actors", "sources", "names", "feeds")
 DATA_DIR = "data"
 """Where the site publishes the exports (``/data/``)."""
 
@@ -273,6 +273,23 @@ def actors_document(index: Index, site_url: str) -> dict[str, Any]:
             "feed": join_url(site_url, site_path(actor_feed_path(actor.id))),
         })
     return {"version": SCHEMA_VERSION, "actors": actors}
+
+
+def names_document(index: Index, site_url: str) -> dict[str, Any]:
+    """Every name and alias of every actor and place with its page, one entry a name: a
+    list for matching names in other texts, and the site search's list of exact names
+    (briefbook.js puts the record a query names exactly first)."""
+    named: list[tuple[str, str, model.Actor | model.Place]] = [
+        (name, kind, record) for kind, records in (("actor", index.book.actors),
+                                                   ("place", index.book.places))
+        for record in records for name in dict.fromkeys((record.name, *record.aliases))]
+    return {"version": SCHEMA_VERSION, "names": [{
+        "name": name,
+        "kind": kind,
+        "id": record.id,
+        "path": page_url("", kind, record.id),
+        "url": page_url(site_url, kind, record.id),
+    } for name, kind, record in sorted(named, key=lambda n: (n[0].casefold(), n[1], n[2].id))]}
 
 
 def sources_document(index: Index, site_url: str) -> dict[str, Any]:
@@ -609,6 +626,8 @@ def export_files(index: Index, site_url: str, formats: Iterable[str] = FORMATS, 
         files.append(ExportFile("actors.json", _json(actors_document(index, site_url))))
     if "sources" in wanted:
         files.append(ExportFile("sources.json", _json(sources_document(index, site_url))))
+    if "names" in wanted:
+        files.append(ExportFile("names.json", _json(names_document(index, site_url))))
     if "feeds" in wanted:
         files.extend(ExportFile(path, content)
                      for path, content in feeds.feed_files(index, site_url, entered))
@@ -657,6 +676,9 @@ _FILES = (
     ("sources.json", "Every archived source's bibliographic record: title, publisher, "
      "authors, date, kind, original and archived URLs, and the events that cite it (not its "
      "text, which stays on its page)."),
+    ("names.json", "Every name and alias of every actor and place, one entry a name, with "
+     "its page: a list for matching the names in other texts (the site's search uses it to "
+     "put the record a reader names exactly first)."),
     ("feeds/events.xml", "Atom feed of the newest events, by when each entered the book."),
     ("feeds/actors/<id>.xml", "Atom feed of the events involving one actor (linked from the "
      "actor's page)."),

@@ -209,10 +209,14 @@ def search_words(names: Iterable[str]) -> tuple[str, ...]:
     twice. Material's search adds up how often the query's words occur in a page's tags
     (there is no phrase match), so the U.S. embassy, with "Baghdad" in two of its names,
     would outrank the page that *is* Baghdad, and "IRGC" would find the Quds Force first."""
-    named = list(names)
-    words = {word.casefold(): word for name in named for word in SEARCH_SEPARATOR.split(name)
-             if word}
-    single = [name.strip() for name in named if len(SEARCH_SEPARATOR.split(name.strip())) == 1]
+    words: dict[str, str] = {}
+    single: list[str] = []
+    for name in names:
+        parts = [part for part in SEARCH_SEPARATOR.split(name) if part]
+        for part in parts:
+            words.setdefault(part.casefold(), part)
+        if len(parts) == 1:
+            single.append(parts[0])
     return (*words.values(), *single)
 
 

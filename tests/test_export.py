@@ -66,6 +66,18 @@ def test_the_schema_refuses_an_event_without_citations(exported: Path) -> None:
         jsonschema.validate(document, schema)
 
 
+def test_names_json_lists_every_name_of_every_actor_and_place(exported: Path,
+                                                               shipped: Index) -> None:
+    names = json.loads((exported / "names.json").read_text(encoding="utf-8"))["names"]
+    expected = {(n, "actor", a.id) for a in shipped.book.actors for n in (a.name, *a.aliases)}
+    expected |= {(n, "place", p.id) for p in shipped.book.places for n in (p.name, *p.aliases)}
+    assert {(n["name"], n["kind"], n["id"]) for n in names} == expected
+    assert len(names) == len(expected)  # one entry a name and record
+    iraq = next(n for n in names if n["name"] == "Government of Iraq")
+    assert (iraq["path"], iraq["url"]) == ("actors/iraq/", f"{SITE}actors/iraq/")
+    assert [n["name"].casefold() for n in names] == sorted(n["name"].casefold() for n in names)
+
+
 def test_actors_and_sources_json(exported: Path, shipped: Index) -> None:
     actors = json.loads((exported / "actors.json").read_text(encoding="utf-8"))["actors"]
     sources = json.loads((exported / "sources.json").read_text(encoding="utf-8"))["sources"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 from bs4 import BeautifulSoup, Tag
 
 from briefbook import model, views
@@ -146,6 +147,23 @@ def test_every_page_marks_an_event_by_the_one_rule(book: Checked) -> None:
     assert glance_of(book, ERBIL).event_class == "attack"
 
 
+def test_search_tags_are_a_records_words_once_and_its_one_word_names_twice() -> None:
+    """Material's search adds up word counts in the tags: the embassy, with "Baghdad" in
+    two of its names, must not outweigh the place that is Baghdad."""
+    assert views.search_words(["U.S. Embassy in Baghdad", "U.S. embassy in Baghdad"]) == (
+        "U.S.", "Embassy", "in", "Baghdad")
+    assert views.search_words(["Baghdad"]) == ("Baghdad", "Baghdad")
+    # Split as the search splits (mkdocs.yml's separator): "Iraq's" holds the word "Iraq".
+    assert views.search_words(["officials in Iraq's Kurdish region", "(IRGC)"]) == (
+        "officials", "in", "Iraq", "s", "Kurdish", "region", "IRGC", "IRGC")
+
+
+def test_the_search_splits_words_where_the_tags_were_split() -> None:
+    config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
+    search = next(p["search"] for p in config["plugins"] if isinstance(p, dict) and "search" in p)
+    assert search["separator"] == views.SEARCH_SEPARATOR.pattern
+
+
 # --- the archived text as a document -----------------------------------------------------
 
 
@@ -223,9 +241,7 @@ def test_the_shipped_jinsa_page_renders_the_memo_as_a_document(book: Checked) ->
     assert erbil and erbil[0].get_text() == "Rocket attack on the U.S. base in Erbil"
 
 
-def test_actor_and_place_pages_carry_every_name_as_a_search_tag(book: Checked) -> None:
-    import yaml
-
+def test_actor_and_place_pages_carry_every_name_as_search_tags(book: Checked) -> None:
     from briefbook.render import Renderer
     pages = {p.path: p for p in Renderer(REPO, book.index).render_all()}
     actor = book.index.actors["kataib-hezbollah"]
@@ -235,13 +251,14 @@ def test_actor_and_place_pages_carry_every_name_as_a_search_tag(book: Checked) -
         text = pages[path].text
         assert text.startswith("---\n")
         meta = yaml.safe_load(text.split("---\n")[1])
-        assert meta["tags"] == names and meta["search"]["boost"] > 1
+        assert meta["tags"] == list(views.search_words(names)) and meta["search"]["boost"] > 1
+        assert {w.casefold() for n in names for w in views.SEARCH_SEPARATOR.split(n) if w} == {
+            t.casefold() for t in meta["tags"]}
         assert "tags" in meta["hide"] and "navigation" in meta["hide"]
 
 
 def test_hostile_names_stay_one_yaml_string_each() -> None:
     import jinja2
-    import yaml
     names = ['A "quoted" name', "Kata'ib \\ back", "line\nbreak: [x]", "# not a comment"]
     rendered = jinja2.Environment().from_string(
         'tags: [{% for n in names %}{{ n|tojson }}{{ ", " if not loop.last }}{% endfor %}]'

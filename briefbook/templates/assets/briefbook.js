@@ -86,7 +86,52 @@
     });
   }
 
-  function init() { timelineFilters(); sortableTables(); targetedPassage(); }
+  // Search: a query that is exactly one of a record's names (data/names.json) puts its
+  // page first. Material's search scores words and matches each as a prefix ("of" finds
+  // "officials", "IS" finds "Israel"), so the record a reader names can rank below one that
+  // merely shares a word with it. Only the order changes; without this script, or before
+  // the list is fetched, the results are Material's.
+  function exactNames() {
+    var input = document.querySelector("input.md-search__input");
+    var list = document.querySelector(".md-search-result__list");
+    var config = document.getElementById("__config");
+    if (!input || !list || !config || list.dataset.bbExact) return;
+    list.dataset.bbExact = "on";  // Material keeps the search box across instant loads
+    var base = new URL(JSON.parse(config.textContent).base + "/", location.href);
+    var pages = null;
+    function key(text) { return text.trim().replace(/\s+/g, " ").toLowerCase(); }
+    function promote() {
+      var wanted = pages && pages[key(input.value)];
+      if (!wanted) return;
+      // Several records may bear the name ("Iraq" the state and the country): the first of
+      // them in Material's order goes on top.
+      var items = list.children;
+      for (var i = 0; i < items.length; i++) {
+        var link = items[i].querySelector("a[href]");
+        if (link && wanted.indexOf(new URL(link.href).pathname) >= 0) {
+          if (i > 0) list.insertBefore(items[i], items[0]);  // observed again: then a no-op
+          return;
+        }
+      }
+    }
+    function load() {
+      if (pages) return;
+      pages = {};
+      fetch(new URL("data/names.json", base)).then(function (response) {
+        return response.ok ? response.json() : { names: [] };
+      }).then(function (doc) {
+        doc.names.forEach(function (n) {
+          var name = key(n.name);
+          (pages[name] = pages[name] || []).push(new URL(n.path, base).pathname);
+        });
+        promote();
+      }).catch(function () { /* no list: Material's order stands */ });
+    }
+    input.addEventListener("focus", load);
+    new MutationObserver(promote).observe(list, { childList: true });
+  }
+
+  function init() { timelineFilters(); sortableTables(); targetedPassage(); exactNames(); }
   window.addEventListener("hashchange", targetedPassage);
   if (window.document$) { window.document$.subscribe(init); } else { document.addEventListener("DOMContentLoaded", init); }
 })();
