@@ -32,7 +32,7 @@ from briefbook.book import Produced, produce
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
-from briefbook.history import Change, last_changed
+from briefbook.history import Change, last_changed, last_changed_html
 from briefbook.load import Layout, ReadCache
 from briefbook.render import (
     HOME_MARK,
@@ -97,20 +97,6 @@ def check_cname(cname: str | None, site_url: str | None) -> None:
         raise PluginError(f"briefbook: cname is '{cname}' but site_url is '{site_url}'; set "
                           f"site_url: https://{cname.strip().lower()}/ so links and the 404 "
                           "page work at that address")
-
-
-def last_changed_html(change: Change, repo_url: str | None) -> str:
-    """'Last changed 2021-03-09 (history)': the date of the file's last commit, and a link
-    to the file's history on GitHub up to that commit."""
-    day = change.when.date().isoformat()
-    text = f'Last changed <time datetime="{day}">{day}</time>'
-    repo = (repo_url or "").rstrip("/")
-    if urllib.parse.urlsplit(repo).hostname == "github.com":
-        path = urllib.parse.quote(change.repo_path)
-        text += (f' (<a href="{html.escape(repo)}/commits/{change.commit}/{path}">'
-                 "history on GitHub</a>)")
-    # One element: Material lays out the fact's children as spaced flex items.
-    return f"<span>{text}</span>"
 
 
 class BriefbookConfig(base.Config):
