@@ -112,8 +112,8 @@ def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
     for page in pages:  # a record's own docs/ file is replaced by its page
         text = page.text + (_edit_link(edit, page.edit_path) if edit and page.edit_path else "")
         files[f"{DOCS}/{page.path}"] = text.encode("utf-8")
-    if engine == "zensical":
-        _add_last_changed(root, files, pages, docs_dir, config.get("repo_url"))
+    # No plugin sets the "Last changed" line in a rendered tree, whichever engine builds it.
+    _add_last_changed(root, files, pages, docs_dir, config.get("repo_url"))
     files[CONFIG_NAME] = yaml.safe_dump(engine_config(config, engine, site_dir),
                                         sort_keys=False,
                                         allow_unicode=True).encode("utf-8")
@@ -122,7 +122,7 @@ def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
 
 def _add_last_changed(root: Path, files: dict[str, bytes], pages: list[Page], docs_dir: str,
                       repo_url: object) -> None:
-    """The "Last changed" line under Zensical, which runs no plugin to set it: the same
+    """The "Last changed" line for an engine that runs no plugin to set it: the same
     field the plugin sets (``git_revision_date_localized``, which the theme's source-file
     partial prints) goes into each page's front matter, for the record pages from their
     record's file and for hand-written pages from their own."""
