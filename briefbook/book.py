@@ -64,13 +64,15 @@ class Rendered:
     """Stale files of an earlier render removed."""
 
 
-def render_into(root: Path, out_dir: Path, engine: str = "zensical") -> Rendered:
+def render_into(root: Path, out_dir: Path, engine: str = "zensical",
+                pdf: str | None = None) -> Rendered:
     """Check and render the book, then write a complete tree for ``engine`` into
-    ``out_dir`` (nothing is written when the check finds errors)."""
+    ``out_dir`` (nothing is written when the check finds errors); ``pdf`` as for
+    ``produce``."""
     from briefbook.engine import OWN_OUTPUT, render_tree
     from briefbook.write import write_tree
 
-    produced = produce(root)
+    produced = produce(root, pdf=pdf)
     if produced.checked.errors:
         return Rendered(produced, 0, 0, 0)
     files = render_tree(root, list(produced.pages), engine=engine, home=produced.home)

@@ -374,7 +374,10 @@ def site_facts(site: Path) -> tuple[str, str, str]:
         raise PdfError(f"{site} has no index.html; build the site first (briefbook build)") \
             from None
     title, scope, url = (_TITLE.search(home), _META.search(home), _CANONICAL.search(home))
-    return (html.unescape(title.group(1)).strip() if title else "Briefing book",
+    name = html.unescape(title.group(1)).strip() if title else "Briefing book"
+    # Zensical titles its home page "<page title> - <site name>", both the site's name.
+    first, separator, second = name.partition(" - ")
+    return (first if separator and first == second else name,
             html.unescape(scope.group(1)) if scope else "",
             html.unescape(url.group(1)) if url else "")
 

@@ -12,6 +12,7 @@ import urllib.parse
 from pathlib import Path
 
 import pytest
+import yaml
 
 from briefbook.pipeline import check
 
@@ -208,19 +209,24 @@ _DOWNLOAD = re.compile(r'<a href="([^"]+)" type="application/pdf">Download the b
                        r"\(PDF(?:, ([0-9]+) pages)?\)</a>")
 
 
-def build_with_pdf(root: Path, site: Path, name: str) -> subprocess.CompletedProcess[str]:
+def build_with_pdf(root: Path, site: Path, name: str,
+                   engine: str = "mkdocs") -> subprocess.CompletedProcess[str]:
     """``briefbook build`` as the deploy workflow runs it: the PDF named in the environment."""
     return subprocess.run(
-        briefbook_command("build", "--root", str(root), "--site-dir", str(site)), cwd=root,
+        briefbook_command("build", "--engine", engine, "--root", str(root), "--site-dir",
+                          str(site)), cwd=root,
         env=build_env(BRIEFBOOK_PDF=name, BRIEFBOOK_CHROMIUM=str(CHROMIUM)),
         capture_output=True, text=True, timeout=600, check=False)
 
 
+@pytest.mark.parametrize("engine", ["mkdocs", "zensical"])
 def test_a_build_that_prints_the_pdf_links_it_from_the_home_page(
-        chromium: Path, tmp_path: Path) -> None:
+        engine: str, chromium: Path, tmp_path: Path) -> None:
+    """MkDocs runs the plugin, which prints after the pages are written; a Zensical build
+    prints before ``finish`` checks the links, the home page's to the PDF among them."""
     root = copy_book(FIXTURE, tmp_path / "book")
     site = tmp_path / "site"
-    result = build_with_pdf(root, site, "the-book.pdf")
+    result = build_with_pdf(root, site, "the-book.pdf", engine)
     assert result.returncode == 0, result.stderr[-3000:]
     links = _DOWNLOAD.findall((site / "index.html").read_text(encoding="utf-8"))
     assert len(links) == 1, links
@@ -232,6 +238,10 @@ def test_a_build_that_prints_the_pdf_links_it_from_the_home_page(
     info = poppler("pdfinfo", str(target))
     assert re.search(rf"^Pages:\s+{pages}$", info, re.MULTILINE), (pages, info)
     assert "briefbook: printed the-book.pdf" in result.stderr
+    # The running head names the book once, whichever engine titled the home page.
+    title = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
+    head = page_text(target, 2).splitlines()[0]
+    assert head.startswith(title) and head.count(title) == 1, head
 
 
 def test_an_ordinary_build_has_no_pdf_and_no_link(clean_site: Site) -> None:
