@@ -364,6 +364,8 @@ def build_date() -> dt.date:
 _META = re.compile(r'<meta name="description" content="([^"]*)"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 _CANONICAL = re.compile(r'<link rel="canonical" href="([^"]*)"')
+_SITE_NAME = re.compile(r'<div class="md-header__topic">\s*<span class="md-ellipsis">(.*?)</span>',
+                        re.DOTALL)
 
 
 def site_facts(site: Path) -> tuple[str, str, str]:
@@ -373,11 +375,11 @@ def site_facts(site: Path) -> tuple[str, str, str]:
     except OSError:
         raise PdfError(f"{site} has no index.html; build the site first (briefbook build)") \
             from None
-    title, scope, url = (_TITLE.search(home), _META.search(home), _CANONICAL.search(home))
-    name = html.unescape(title.group(1)).strip() if title else "Briefing book"
-    # Zensical titles its home page "<page title> - <site name>", both the site's name.
-    first, separator, second = name.partition(" - ")
-    return (first if separator and first == second else name,
+    # The header's first topic is the site's name under Material and Zensical alike; the
+    # home page's <title> is it only under Material (Zensical's is "<page> - <site>").
+    title = _SITE_NAME.search(home) or _TITLE.search(home)
+    scope, url = _META.search(home), _CANONICAL.search(home)
+    return (" ".join(html.unescape(title.group(1)).split()) if title else "Briefing book",
             html.unescape(scope.group(1)) if scope else "",
             html.unescape(url.group(1)) if url else "")
 
