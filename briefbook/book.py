@@ -30,12 +30,14 @@ class Produced:
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
             templates: Templates | None = None, directory_urls: bool = True,
-            site_url: str | None = None) -> Produced:
+            site_url: str | None = None, pdf: str | None = None) -> Produced:
     """Check the book at ``root`` and, if it has no errors, render every page, the data
     exports and feeds (under ``data/``) and the data page.
 
     ``cache`` and ``templates`` are kept by `mkdocs serve` across rebuilds; ``site_url``
-    (default: the book's ``mkdocs.yml``) makes the exports' page URLs absolute."""
+    (default: the book's ``mkdocs.yml``) makes the exports' page URLs absolute; ``pdf``,
+    the file the build prints the PDF briefing book into, puts a link to it on the home
+    page."""
     checked = check(root, layout, cache)
     if checked.errors:
         return Produced(checked, ())
@@ -48,7 +50,7 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     # Relative links: the exports are files of the site like any page, which MkDocs checks.
     data.append(Page(export.DATA_PAGE, export.data_page("")))
     return Produced(checked, (*renderer.render_all(), *data, *assets(root)),
-                    renderer.render_home())
+                    renderer.render_home(pdf))
 
 
 @dataclass(frozen=True)
@@ -62,13 +64,15 @@ class Rendered:
     """Stale files of an earlier render removed."""
 
 
-def render_into(root: Path, out_dir: Path, engine: str = "zensical") -> Rendered:
+def render_into(root: Path, out_dir: Path, engine: str = "zensical",
+                pdf: str | None = None) -> Rendered:
     """Check and render the book, then write a complete tree for ``engine`` into
-    ``out_dir`` (nothing is written when the check finds errors)."""
+    ``out_dir`` (nothing is written when the check finds errors); ``pdf`` as for
+    ``produce``."""
     from briefbook.engine import OWN_OUTPUT, render_tree
     from briefbook.write import write_tree
 
-    produced = produce(root)
+    produced = produce(root, pdf=pdf)
     if produced.checked.errors:
         return Rendered(produced, 0, 0, 0)
     files = render_tree(root, list(produced.pages), engine=engine, home=produced.home)

@@ -342,8 +342,9 @@ def _build_with_zensical(root: Path, site_dir: Path) -> int:
     from briefbook.write import BuildFailed, build_site
 
     theme_dirs = [package_templates("zensical")]
+    pdf = _pdf_for_zensical()
     with tempfile.TemporaryDirectory(prefix="briefbook-tree-") as tree:
-        rendered = render_into(root, Path(tree), "zensical")
+        rendered = render_into(root, Path(tree), "zensical", pdf=pdf)
         checked = rendered.produced.checked
         report(checked.diagnostics)
         if checked.errors:
@@ -359,6 +360,16 @@ def _build_with_zensical(root: Path, site_dir: Path) -> int:
 
         def finisher(staging: Path) -> None:
             shutil.copytree(Path(tree) / "site", staging, dirs_exist_ok=True)
+            if pdf:  # printed before the links are checked, the home page's among them
+                from briefbook.pdf import publish
+
+                print(f"briefbook: printing the PDF briefing book into {pdf} ...",
+                      file=sys.stderr, flush=True)
+                try:
+                    printed = publish(staging, pdf)
+                except UsageProblem as exc:
+                    raise BuildFailed(str(exc)) from None
+                print(f"briefbook: printed {pdf}: {printed.pages} pages", file=sys.stderr)
             try:
                 finished = finish_site(staging, theme_dirs)
             except FinishError as exc:
@@ -368,6 +379,15 @@ def _build_with_zensical(root: Path, site_dir: Path) -> int:
                                   f"{finished.broken[0]}")
 
         return build_site(root, site_dir, builder, finisher)
+
+
+def _pdf_for_zensical() -> str | None:
+    """The PDF a Zensical build prints, from ``$BRIEFBOOK_PDF`` (Zensical runs no plugin to
+    read the ``pdf`` option)."""
+    from briefbook.pdf import PDF_ENV, pdf_name
+
+    name = os.environ.get(PDF_ENV, "").strip()
+    return pdf_name(name) if name else None
 
 
 def _finish(args: argparse.Namespace) -> int:

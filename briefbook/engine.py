@@ -15,6 +15,7 @@ import yaml
 
 from briefbook.diagnostics import UsageProblem
 from briefbook.finish import fence
+from briefbook.history import last_changed, last_changed_html
 from briefbook.render import HOME_MARK, Page, escape_meta, theme_overrides
 
 CONFIG_NAME = "mkdocs.yml"
@@ -111,10 +112,38 @@ def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
     for page in pages:  # a record's own docs/ file is replaced by its page
         text = page.text + (_edit_link(edit, page.edit_path) if edit and page.edit_path else "")
         files[f"{DOCS}/{page.path}"] = text.encode("utf-8")
+    # No plugin sets the "Last changed" line in a rendered tree, whichever engine builds it.
+    _add_last_changed(root, files, pages, docs_dir, config.get("repo_url"))
     files[CONFIG_NAME] = yaml.safe_dump(engine_config(config, engine, site_dir),
                                         sort_keys=False,
                                         allow_unicode=True).encode("utf-8")
     return files
+
+
+def _add_last_changed(root: Path, files: dict[str, bytes], pages: list[Page], docs_dir: str,
+                      repo_url: object) -> None:
+    """The "Last changed" line for an engine that runs no plugin to set it: the same
+    field the plugin sets (``git_revision_date_localized``, which the theme's source-file
+    partial prints) goes into each page's front matter, for the record pages from their
+    record's file and for hand-written pages from their own."""
+    changes = last_changed(root)
+    if not changes:
+        return
+    sources: dict[str, str | None] = {
+        path: f"{docs_dir}/{path.removeprefix(f'{DOCS}/')}" for path in files
+        if path.startswith(f"{DOCS}/") and path.endswith(".md")}
+    # A generated page shows its record file's change; a listing, none (as under MkDocs).
+    sources.update({f"{DOCS}/{page.path}": page.edit_path for page in pages})
+    repo = repo_url if isinstance(repo_url, str) else None
+    for path, source in sources.items():
+        change = changes.get(source) if source else None
+        if change is None or not path.endswith(".md"):
+            continue
+        line = yaml.safe_dump({"git_revision_date_localized": last_changed_html(change, repo)},
+                              width=10**6)
+        text = files[path].decode("utf-8")
+        files[path] = (f"---\n{line}{text[4:]}" if text.startswith("---\n")
+                       else f"---\n{line}---\n{text}").encode("utf-8")
 
 
 def _edit_base(config: dict[str, Any]) -> str | None:

@@ -10,8 +10,10 @@ day the event's date can mean, at midnight UTC.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import shutil
 import subprocess
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -122,3 +124,19 @@ def parse_changes(output: str, prefix: str = "") -> dict[str, Change]:
         elif line and line not in changes:
             changes[line] = Change(when, commit, prefix + line)
     return changes
+
+
+def last_changed_html(change: Change, repo_url: str | None) -> str:
+    """'Last changed 2021-03-09 (history)': the date of the file's last commit, and a link
+    to the file's history on GitHub up to that commit.  The theme's source-file line shows
+    it, from the page's ``git_revision_date_localized``: the plugin sets that field while
+    MkDocs builds, ``engine.render_tree`` writes it into the front matter for Zensical."""
+    day = change.when.date().isoformat()
+    text = f'Last changed <time datetime="{day}">{day}</time>'
+    repo = (repo_url or "").rstrip("/")
+    if urllib.parse.urlsplit(repo).hostname == "github.com":
+        path = urllib.parse.quote(change.repo_path)
+        text += (f' (<a href="{html.escape(repo)}/commits/{change.commit}/{path}">'
+                 "history on GitHub</a>)")
+    # One element: Material lays out the fact's children as spaced flex items.
+    return f"<span>{text}</span>"

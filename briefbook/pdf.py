@@ -9,6 +9,10 @@ Chromium prints it twice: the first print's outline (one entry per heading) give
 chapter's page, which the second print writes into the table of contents; the cover is
 printed apart, without running header or page number, and put in front with pypdf.
 
+The running heads are CSS page-margin boxes, not Playwright's header and footer templates:
+those are one template for every page, while each chapter here is a CSS named page whose
+header names it beside the book's title (``running_css``).
+
 Playwright and pypdf are the ``pdf`` extra: only this module imports them.
 """
 
@@ -267,7 +271,7 @@ class Book:
                  '<nav class="bb-pdf-toc"><h1 class="bb-pdf-plain">Contents</h1><ol>',
                  *toc, "</ol></nav>"]
         for number, chapter in enumerate(self.chapters):
-            parts.append(f'<section class="bb-pdf-chapter"><h1 id="c{number}">'
+            parts.append(f'<section class="bb-pdf-chapter bb-pdf-c{number}"><h1 id="c{number}">'
                          f"{html.escape(chapter.title)}</h1>")
             if chapter.own_page:
                 own = self.sections[chapter.own_page]
@@ -278,6 +282,32 @@ class Book:
                              f"{section.body}{_notes(section)}</article>")
             parts.append("</section>")
         return _page("".join(parts))
+
+
+    def running_css(self, title: str, built: dt.date) -> str:
+        """The running heads and feet: every page of the body carries the book's title and
+        the page's number in the whole body ("Page 3 of 250"); each chapter is a named page
+        whose header also names the chapter."""
+        rules = [
+            "@page {",
+            f"  @top-left {{ content: {_css_string(title)}; }}",
+            f"  @bottom-left {{ content: {_css_string(f'Briefing book, built {built}')}; }}",
+            '  @bottom-right { content: "Page " counter(page) " of " counter(pages); } }',
+            ".bb-pdf-toc { page: contents; }",
+            '@page contents { @top-right { content: "Contents"; } }',
+        ]
+        for number, chapter in enumerate(self.chapters):
+            rules.append(f".bb-pdf-c{number} {{ page: c{number}; }}")
+            rules.append(f"@page c{number} {{ @top-right {{ content: "
+                         f"{_css_string(chapter.title)}; }} }}")
+        return "\n".join(rules) + "\n"
+
+
+def _css_string(text: str) -> str:
+    """A CSS string of any text: every character but letters, digits and plain
+    punctuation escaped, so no quote, backslash or '</style' can end it or the element."""
+    safe = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 ,.:;'()-")
+    return '"' + "".join(c if c in safe else f"\\{ord(c):x} " for c in text) + '"'
 
 
 def _notes(section: Section) -> str:
@@ -308,8 +338,10 @@ def cover(title: str, scope: str, built: dt.date, site_url: str, css: str) -> st
 
 def print_css(site: Path) -> str:
     own = (Path(__file__).parent / "templates" / "pdf" / "print.css").read_text("utf-8")
-    shared = site / "assets" / "briefbook" / "briefbook.css"
-    return (shared.read_text("utf-8") if shared.is_file() else "") + "\n" + own
+    # The site's own stylesheets, the pictures' included (without it their SVG shapes
+    # print as black bars), then the book's.
+    shared = [site / "assets" / "briefbook" / name for name in ("briefbook.css", "pictures.css")]
+    return "\n".join([*(p.read_text("utf-8") for p in shared if p.is_file()), own])
 
 
 # --- printing ----------------------------------------------------------------------------
@@ -332,6 +364,8 @@ def build_date() -> dt.date:
 _META = re.compile(r'<meta name="description" content="([^"]*)"')
 _TITLE = re.compile(r"<title>(.*?)</title>", re.DOTALL)
 _CANONICAL = re.compile(r'<link rel="canonical" href="([^"]*)"')
+_SITE_NAME = re.compile(r'<div class="md-header__topic">\s*<span class="md-ellipsis">(.*?)</span>',
+                        re.DOTALL)
 
 
 def site_facts(site: Path) -> tuple[str, str, str]:
@@ -341,10 +375,44 @@ def site_facts(site: Path) -> tuple[str, str, str]:
     except OSError:
         raise PdfError(f"{site} has no index.html; build the site first (briefbook build)") \
             from None
-    title, scope, url = (_TITLE.search(home), _META.search(home), _CANONICAL.search(home))
-    return (html.unescape(title.group(1)).strip() if title else "Briefing book",
+    # The header's first topic is the site's name under Material and Zensical alike; the
+    # home page's <title> is it only under Material (Zensical's is "<page> - <site>").
+    title = _SITE_NAME.search(home) or _TITLE.search(home)
+    scope, url = _META.search(home), _CANONICAL.search(home)
+    return (" ".join(html.unescape(title.group(1)).split()) if title else "Briefing book",
             html.unescape(scope.group(1)) if scope else "",
             html.unescape(url.group(1)) if url else "")
+
+
+PDF_ENV = "BRIEFBOOK_PDF"
+"""The environment variable that names the PDF a build prints into the site, when the
+plugin's ``pdf`` option is not set (the deploy workflow sets it; other builds print none)."""
+_PDF_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\.pdf")
+
+
+def pdf_name(name: str) -> str:
+    """The PDF's file name in the site, checked: a plain name beside the home page, so the
+    home page's relative link reaches it under any prefix."""
+    if not _PDF_NAME.fullmatch(name) or ".." in name:
+        raise PdfError(f"the PDF's name '{name}' is not a plain file name ending in .pdf; "
+                       "give one such as 'briefing-book.pdf'")
+    return name
+
+
+def publish(site: Path, name: str, *, chromium: Path | None = None) -> Printed:
+    """Print the book into the built ``site`` as ``name``, then give the home page's link to
+    it (which the home view rendered as "(PDF)") the page count: "(PDF, 251 pages)"."""
+    printed = make_pdf(site, site / pdf_name(name), chromium=chromium)
+    home = site / "index.html"
+    text = home.read_text(encoding="utf-8")
+    # The last such link: the generated section follows the hand-written text.
+    link = f'<a href="{name}" type="application/pdf">Download the briefing book (PDF'
+    before, found, after = text.rpartition(link + ")</a>")
+    if not found:
+        raise PdfError(f"{home} has no link to {name}; build the site with the PDF named "
+                       f"(the plugin's 'pdf' option or ${PDF_ENV})")
+    home.write_text(f"{before}{link}, {printed.pages} pages)</a>{after}", encoding="utf-8")
+    return printed
 
 
 def make_pdf(site: Path, out: Path, *, chromium: Path | None = None) -> Printed:
@@ -359,10 +427,7 @@ def make_pdf(site: Path, out: Path, *, chromium: Path | None = None) -> Printed:
     book = Book(site, site_url)
     css = print_css(site)
     built = build_date()
-    header = (f'<div style="{_MARGIN_STYLE}"><span>{html.escape(title)}</span></div>')
-    footer = (f'<div style="{_MARGIN_STYLE}"><span>Briefing book, built '
-              f'{built.isoformat()}</span><span>Page <span class="pageNumber"></span> of '
-              '<span class="totalPages"></span></span></div>')
+    running = book.running_css(title, built)
     with tempfile.TemporaryDirectory(prefix="briefbook-pdf-") as tmp, sync_playwright() as pw:
         executable = chromium_path(chromium)
         try:
@@ -379,28 +444,24 @@ def make_pdf(site: Path, out: Path, *, chromium: Path | None = None) -> Printed:
             page.route("**/*", lambda route: route.continue_()
                        if route.request.url.startswith("file:") else route.abort())
 
-            def print_doc(document: str, name: str, *, running: bool) -> bytes:
+            def print_doc(document: str, name: str) -> bytes:
                 path = Path(tmp) / name
                 path.write_text(document, encoding="utf-8")
                 page.goto(path.as_uri(), wait_until="load")
-                return page.pdf(format="A4", print_background=True, outline=True,
-                                tagged=True, display_header_footer=running,
-                                header_template=header if running else "<span></span>",
-                                footer_template=footer if running else "<span></span>",
-                                margin={"top": "22mm", "bottom": "20mm", "left": "20mm",
-                                        "right": "20mm"})
+                # The page size and margins are print.css's @page rules.
+                return page.pdf(print_background=True, outline=True, tagged=True,
+                                prefer_css_page_size=True)
 
             numbers: dict[str, int] | None = None
             passes = 0
             while True:
                 passes += 1
-                body = print_doc(book.document(numbers, css), "book.html", running=True)
+                body = print_doc(book.document(numbers, css + running), "book.html")
                 found = _outline_pages(PdfReader(io.BytesIO(body)), book.entries())
                 if found == numbers or passes >= MAX_PASSES:
                     break
                 numbers = found
-            front = print_doc(cover(title, scope, built, site_url, css), "cover.html",
-                              running=False)
+            front = print_doc(cover(title, scope, built, site_url, css), "cover.html")
         finally:
             browser.close()
     writer = PdfWriter()
@@ -419,10 +480,6 @@ def make_pdf(site: Path, out: Path, *, chromium: Path | None = None) -> Printed:
     assert numbers is not None
     return Printed(out, len(writer.pages), covers,
                    tuple((t, numbers[a]) for _level, t, a in entries), passes)
-
-
-_MARGIN_STYLE = ("font: 8pt sans-serif; color: #555; width: 100%; margin: 0 20mm; "
-                 "display: flex; justify-content: space-between")
 
 
 def _outline_pages(reader: object, entries: Sequence[tuple[int, str, str]]) -> dict[str, int]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import html
 import logging
+import os
 import posixpath
 import re
 import shutil
@@ -32,8 +33,9 @@ from briefbook.book import Produced, produce
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
-from briefbook.history import Change, last_changed
+from briefbook.history import Change, last_changed, last_changed_html
 from briefbook.load import Layout, ReadCache
+from briefbook.pdf import PDF_ENV, PdfError, pdf_name, publish
 from briefbook.render import (
     HOME_MARK,
     Page,
@@ -99,20 +101,6 @@ def check_cname(cname: str | None, site_url: str | None) -> None:
                           "page work at that address")
 
 
-def last_changed_html(change: Change, repo_url: str | None) -> str:
-    """'Last changed 2021-03-09 (history)': the date of the file's last commit, and a link
-    to the file's history on GitHub up to that commit."""
-    day = change.when.date().isoformat()
-    text = f'Last changed <time datetime="{day}">{day}</time>'
-    repo = (repo_url or "").rstrip("/")
-    if urllib.parse.urlsplit(repo).hostname == "github.com":
-        path = urllib.parse.quote(change.repo_path)
-        text += (f' (<a href="{html.escape(repo)}/commits/{change.commit}/{path}">'
-                 "history on GitHub</a>)")
-    # One element: Material lays out the fact's children as spaced flex items.
-    return f"<span>{text}</span>"
-
-
 class BriefbookConfig(base.Config):
     root = c.Optional(c.Dir(exists=True))
     """The book's root (holding events/ and seeds/); defaults to mkdocs.yml's folder."""
@@ -124,6 +112,10 @@ class BriefbookConfig(base.Config):
     """Treat content warnings (a single-source event, a source without url) as errors."""
     cname = c.Optional(c.Type(str))
     """A custom domain for GitHub Pages (``example.org``): written into the site's CNAME."""
+    pdf = c.Optional(c.Type(str))
+    """Print the PDF briefing book into the site under this name (``briefing-book.pdf``)
+    once it is built, and link to it from the home page; default: ``$BRIEFBOOK_PDF``, and
+    no PDF when that is unset or empty.  Needs the 'pdf' extra and Chromium."""
 
 
 class BriefbookPlugin(BasePlugin[BriefbookConfig]):
@@ -146,6 +138,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._changes: dict[str, Change] = {}
         self._record_files: dict[str, str] = {}
         self._home = ""
+        self._pdf: str | None = None
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -171,7 +164,21 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         dirs.insert(1 if config.theme.custom_dir else 0, str(theme_overrides()))
         self._theme_scripts = theme_scripts(Path(d) for d in dirs)
         check_cname(self.config.cname, config.site_url)
+        self._pdf = self._pdf_option()
         return config
+
+    def _pdf_option(self) -> str | None:
+        name = self.config.pdf if self.config.pdf is not None else os.environ.get(PDF_ENV)
+        if not name or not name.strip():
+            return None
+        try:
+            checked = pdf_name(name.strip())
+        except PdfError as exc:
+            raise PluginError(f"briefbook: {exc}") from None
+        if self._serving:  # a preview rebuilds on every edit; the print takes half a minute
+            log.info("briefbook: the PDF is not printed while serving")
+            return None
+        return checked
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Checked before MkDocs walks docs/ (between this event and on_files): its walk
@@ -186,7 +193,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                            cache=self._read_cache if self._serving else None,
                            templates=self._templates,
                            directory_urls=config.use_directory_urls,
-                           site_url=config.site_url or "")
+                           site_url=config.site_url or "", pdf=self._pdf)
         checked = produced.checked
         for diagnostic in checked.diagnostics:
             if diagnostic.severity == "error":
@@ -313,6 +320,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if self.config.cname:
             Path(config.site_dir, "CNAME").write_text(self.config.cname.strip().lower() + "\n",
                                                      encoding="ascii")
+        if self._pdf:
+            self._print_pdf(Path(config.site_dir), self._pdf)
         # Under `serve --dirty`, Material merges the previous search index with the pages
         # just rebuilt, but drops the previous entries of only one of them.  An edit
         # rebuilds every page that shows the record, so drop them all here, and those of
@@ -326,6 +335,19 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             if (page := _page_key(str(entry["location"]).split("#")[0])) in self._live
             and page not in self._rebuilt
         ]
+
+    def _print_pdf(self, site: Path, name: str) -> None:
+        # Printed from the pages just written, so the home page's link is never broken: the
+        # build fails rather than publish a link to a PDF that was not printed.
+        log.info("briefbook: printing the PDF briefing book into %s ...", name)
+        def print_it() -> int:
+            try:
+                return publish(site, name).pages
+            except PdfError as exc:
+                raise PluginError(f"briefbook: {exc}") from None
+
+        pages = _guarded(print_it)
+        log.info("briefbook: printed %s: %d pages", name, pages)
 
     def on_shutdown(self) -> None:
         if self._pages_dir is not None:

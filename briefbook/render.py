@@ -205,12 +205,14 @@ class Renderer:
                          for path, (template, view) in PAGES.items())
         return sorted(pages, key=lambda p: p.path)
 
-    def render_home(self) -> str:
+    def render_home(self, pdf: str | None = None) -> str:
         """The home page's generated section, Markdown laid out for ``index.md``: the book
-        at a glance, which the hand-written home page's text is followed by (``HOME_MARK``)."""
+        at a glance, which the hand-written home page's text is followed by (``HOME_MARK``);
+        with a link to the PDF ``pdf`` when the build prints one."""
         with collector_paused():
             working_on("rendering the home page's section")
-            text, _ = self._render("home.md.j2", "index.md", {"page": views.home(self.index)})
+            text, _ = self._render("home.md.j2", "index.md",
+                                   {"page": views.home(self.index, pdf)})
         return text
 
     def render_record(self, kind: kinds.RecordKind, record: model.RecordLike) -> Page:

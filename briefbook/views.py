@@ -694,6 +694,9 @@ class Home:
     tempo: Drawing
     timeline_page: str = "timeline/index.md"
     responses_page: str = "timeline/responses.md"
+    pdf: str | None = None
+    """The PDF briefing book's file in the site, when the build prints one (``pdf.publish``
+    completes the link with the page count once printed)."""
 
 
 LATEST = 6
@@ -701,8 +704,9 @@ JUDGEMENTS_NOTE = "key-judgements"
 _HEADING_LINE = re.compile(r"^## +(?:\d+\. +)?(?P<text>.+?) *$", re.MULTILINE)
 
 
-def home(index: Index) -> Home:
-    """The home page's figures at a glance; the introduction is the hand-written page."""
+def home(index: Index, pdf: str | None = None) -> Home:
+    """The home page's figures at a glance, and the link to the PDF the build prints when
+    ``pdf`` names it; the introduction is the hand-written page."""
     us = _us(index)
     events = index.book.events
     totals: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
@@ -739,6 +743,7 @@ def home(index: Index) -> Home:
         judgements=note,
         judgement_headings=headings,
         tempo=Drawing(functools.partial(pictures.tempo_chart, recent, us=us)),
+        pdf=pdf,
     )
 
 

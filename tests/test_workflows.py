@@ -139,6 +139,19 @@ def test_only_the_deploy_job_may_write_to_pages() -> None:
     assert {"actions/configure-pages", "actions/upload-pages-artifact"} <= used
 
 
+def test_the_deploy_build_prints_the_pdf_the_home_page_links_to() -> None:
+    """The site's build itself prints the PDF (BRIEFBOOK_PDF, the plugin's ``pdf`` option),
+    so the home page links to it only in a build that has it: Chromium is installed first,
+    and no step prints a PDF apart from the build."""
+    build = workflow("deploy.yml")["jobs"]["build"]["steps"]
+    runs = [s.get("run", "") for s in build]
+    (site,) = [s for s in build if s.get("run", "").strip() == "make site"]
+    assert site["env"] == {"BRIEFBOOK_PDF": "briefing-book.pdf"}
+    chromium = next(i for i, r in enumerate(runs) if "playwright install" in r)
+    assert chromium < build.index(site)
+    assert not any("briefbook pdf" in r or "make pdf" in r for r in runs)
+
+
 def test_dependabot_updates_the_actions_and_the_python_lock() -> None:
     config = load(REPO / ".github" / "dependabot.yml")
     ecosystems = {u["package-ecosystem"]: u["directory"] for u in config["updates"]}

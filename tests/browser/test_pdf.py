@@ -8,13 +8,25 @@ import re
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
+import yaml
 
 from briefbook.pipeline import check
 
-from .conftest import ARTIFACTS, CHROMIUM, REPO, build_env, require
+from .conftest import (
+    ARTIFACTS,
+    CHROMIUM,
+    FIXTURE,
+    REPO,
+    Site,
+    briefbook_command,
+    build_env,
+    copy_book,
+    require,
+)
 
 EPOCH = 1_700_000_000  # 14 November 2023
 OUT = ARTIFACTS / "pdf"
@@ -96,8 +108,35 @@ def test_contents_entries_give_the_page_their_heading_is_on(book_pdf: Path) -> N
         assert title in page, title
         # The page says its own number in the running footer.
         assert re.search(rf"Page {printed} of [0-9]+", page), page[-200:]
-        assert page.splitlines()[0].strip() == \
-            "Militia attacks on U.S. forces in Iraq, 2018–2021"  # the running header
+
+
+CHAPTERS = ("Contents", "Key judgements and notes", "Timeline", "Events", "Actors", "Options",
+            "Sources")
+
+
+def test_running_heads_name_the_book_and_the_chapter_and_count_every_page(
+        book_pdf: Path) -> None:
+    """Every page after the cover: the book's title and its chapter's name at the top, "Page N
+    of M" at the foot, N counting the whole body from the contents' first page."""
+    sheets = poppler("pdftotext", "-layout", str(book_pdf), "-").split("\f")[:-1]
+    body = sheets[1:]
+    contents = _contents(book_pdf)
+    starts = [1] + [contents[c] for c in CHAPTERS[1:]]
+    assert starts == sorted(starts)
+    chapter_of = {number: CHAPTERS[sum(start <= number for start in starts) - 1]
+                  for number in range(1, len(body) + 1)}
+    wrong = []
+    for number, sheet in enumerate(body, 1):
+        lines = [line.strip() for line in sheet.splitlines() if line.strip()]
+        head = re.fullmatch(r"Militia attacks on U\.S\. forces in Iraq, 2018–2021\s{3,}(.+)",
+                            lines[0])
+        foot = re.fullmatch(rf"Briefing book, built \S+\s{{3,}}Page {number} of {len(body)}",
+                            lines[-1])
+        if head is None or head[1] != chapter_of[number] or foot is None:
+            wrong.append((number, chapter_of[number], lines[0], lines[-1]))
+    assert not wrong, wrong[:5]
+    assert {chapter_of[n] for n in range(1, len(body) + 1)} == set(CHAPTERS)
+    assert "Page" not in sheets[0] and "Contents" not in sheets[0]  # the cover has no heads
 
 
 def test_every_event_title_is_in_the_book(book_pdf: Path) -> None:
@@ -129,6 +168,7 @@ def test_pages_rendered_for_review(book_pdf: Path) -> None:
               "timeline": 1 + contents["Timeline"],
               "event": 1 + contents["Rocket attack on Ain al-Asad air base"],
               "event-notes": 2 + contents["Rocket attack on Ain al-Asad air base"],
+              "actor": 1 + contents["Kata'ib Hezbollah"],
               "option": 1 + min(v for k, v in contents.items() if k == "Options")}
     for name, number in wanted.items():
         poppler("pdftoppm", "-png", "-r", "80", "-singlefile", "-f", str(number), "-l",
@@ -161,3 +201,59 @@ def test_without_chromium_one_line_says_so(shipped_site: Path, tmp_path: Path) -
     assert result.returncode == 2
     assert result.stderr.startswith("briefbook: error: cannot start Chromium (")
     assert result.stderr.count("\n") == 1 and not (tmp_path / "x.pdf").exists()
+
+
+# --- the PDF published with the site -------------------------------------------------------
+
+_DOWNLOAD = re.compile(r'<a href="([^"]+)" type="application/pdf">Download the briefing book '
+                       r"\(PDF(?:, ([0-9]+) pages)?\)</a>")
+
+
+def build_with_pdf(root: Path, site: Path, name: str,
+                   engine: str = "mkdocs") -> subprocess.CompletedProcess[str]:
+    """``briefbook build`` as the deploy workflow runs it: the PDF named in the environment."""
+    return subprocess.run(
+        briefbook_command("build", "--engine", engine, "--root", str(root), "--site-dir",
+                          str(site)), cwd=root,
+        env=build_env(BRIEFBOOK_PDF=name, BRIEFBOOK_CHROMIUM=str(CHROMIUM)),
+        capture_output=True, text=True, timeout=600, check=False)
+
+
+@pytest.mark.parametrize("engine", ["mkdocs", "zensical"])
+def test_a_build_that_prints_the_pdf_links_it_from_the_home_page(
+        engine: str, chromium: Path, tmp_path: Path) -> None:
+    """MkDocs runs the plugin, which prints after the pages are written; a Zensical build
+    prints before ``finish`` checks the links, the home page's to the PDF among them."""
+    root = copy_book(FIXTURE, tmp_path / "book")
+    site = tmp_path / "site"
+    result = build_with_pdf(root, site, "the-book.pdf", engine)
+    assert result.returncode == 0, result.stderr[-3000:]
+    links = _DOWNLOAD.findall((site / "index.html").read_text(encoding="utf-8"))
+    assert len(links) == 1, links
+    href, pages = links[0]
+    # The link is relative to the home page, so it works under any /<repository>/ prefix.
+    target = site / urllib.parse.urlsplit(urllib.parse.urljoin("/index.html", href)).path[1:]
+    assert target == site / "the-book.pdf"
+    assert target.read_bytes().startswith(b"%PDF-")
+    info = poppler("pdfinfo", str(target))
+    assert re.search(rf"^Pages:\s+{pages}$", info, re.MULTILINE), (pages, info)
+    assert "briefbook: printed the-book.pdf" in result.stderr
+    # The running head names the book once, whichever engine titled the home page.
+    title = yaml.safe_load((root / "mkdocs.yml").read_text(encoding="utf-8"))["site_name"]
+    head = page_text(target, 2).splitlines()[0]
+    assert head.startswith(title) and head.count(title) == 1, head
+
+
+def test_an_ordinary_build_has_no_pdf_and_no_link(clean_site: Site) -> None:
+    assert "Download the briefing book" not in \
+        (clean_site.directory / "index.html").read_text(encoding="utf-8")
+    assert not list(clean_site.directory.rglob("*.pdf"))
+
+
+def test_a_pdf_name_that_is_no_plain_file_name_stops_the_build(tmp_path: Path) -> None:
+    root = copy_book(FIXTURE, tmp_path / "book")
+    result = build_with_pdf(root, tmp_path / "site", "../elsewhere.pdf")
+    assert result.returncode != 0
+    assert "the PDF's name '../elsewhere.pdf' is not a plain file name ending in .pdf" \
+        in result.stderr
+    assert not (tmp_path / "site").exists() and not (tmp_path / "elsewhere.pdf").exists()
