@@ -13,6 +13,7 @@ from pathlib import Path
 
 from briefbook import export
 from briefbook.diagnostics import working_on
+from briefbook.history import NO_HISTORY, History, read_history
 from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache
 from briefbook.pipeline import Checked, check
 from briefbook.render import Page, Renderer, Templates, assets
@@ -26,6 +27,9 @@ class Produced:
     home: str = ""
     """The home page's generated section (Markdown), placed after the hand-written
     ``index.md``'s text, behind ``render.HOME_MARK``."""
+    history: History = NO_HISTORY
+    """The book's git history, read once for the feeds, the calendar and every page's
+    "last changed" line."""
 
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
@@ -43,12 +47,13 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
                         templates=templates)
     working_on("writing the data exports")
     url = export.site_url_of(root) if site_url is None else site_url
+    log = read_history(root, layout)
     data = [Page(f"{export.DATA_DIR}/{file.path}", file.content.decode("utf-8"))
-            for file in export.export_files(checked.index, url, root=root)]
+            for file in export.export_files(checked.index, url, entered=log.added)]
     # Relative links: the exports are files of the site like any page, which MkDocs checks.
     data.append(Page(export.DATA_PAGE, export.data_page("")))
     return Produced(checked, (*renderer.render_all(), *data, *assets(root)),
-                    renderer.render_home())
+                    renderer.render_home(), log)
 
 
 @dataclass(frozen=True)

@@ -30,11 +30,21 @@ class EngineError(UsageProblem):
     """A book configuration that cannot be carried over: the message says why."""
 
 
-def book_config(root: Path) -> dict[str, Any]:
-    """The book's ``mkdocs.yml`` as plain data."""
+class _TagsAsNull(yaml.SafeLoader):
+    """Reads MkDocs' own tags (``!ENV``, ``!!python/name``) as null, running nothing."""
+
+
+_TagsAsNull.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def book_config(root: Path, *, tags_as_null: bool = False) -> dict[str, Any]:
+    """The book's ``mkdocs.yml`` as plain data; with ``tags_as_null`` a value behind one of
+    MkDocs' tags reads as null instead of refusing the file."""
     path = root / CONFIG_NAME
+    loader = _TagsAsNull if tags_as_null else yaml.SafeLoader
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        config = (yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+                  if path.is_file() else {})
     except yaml.YAMLError as exc:
         # MkDocs reads its configuration with tags that run code (!!python/name, !ENV);
         # render copies only plain data.
@@ -43,6 +53,16 @@ def book_config(root: Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise EngineError(f"{CONFIG_NAME} is not a mapping of settings")
     return config
+
+
+def site_url(root: Path) -> str:
+    """The book's ``site_url`` (an http or https address), or empty when it sets none or
+    the file cannot be read."""
+    try:
+        url = book_config(root, tags_as_null=True).get("site_url")
+    except (EngineError, OSError, UnicodeDecodeError):
+        return ""
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
 
 
 def package_templates(package: str) -> Path:

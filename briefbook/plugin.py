@@ -32,7 +32,7 @@ from briefbook.book import Produced, produce
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
-from briefbook.history import Change, last_changed
+from briefbook.history import Change
 from briefbook.load import Layout, ReadCache
 from briefbook.render import (
     HOME_MARK,
@@ -218,7 +218,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             log.info("briefbook: %d of %d generated pages changed", written, len(pages))
         self._unsearched = {page.path: page.unsearched for page in pages if page.unsearched}
         self._record_files = {page.path: page.edit_path for page in pages if page.edit_path}
-        self._changes = last_changed(self._root, self._layout)
+        self._changes = produced.history.changes
         self._home = produced.home
         for page in pages:
             self._add(files, config, page)
