@@ -15,6 +15,7 @@ from briefbook import export
 from briefbook.diagnostics import working_on
 from briefbook.history import NO_HISTORY, History, read_history
 from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache
+from briefbook.memo import PageMemo
 from briefbook.pipeline import Checked, check
 from briefbook.render import Page, Renderer, Templates, assets
 
@@ -34,17 +35,18 @@ class Produced:
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
             templates: Templates | None = None, directory_urls: bool = True,
-            site_url: str | None = None) -> Produced:
+            site_url: str | None = None, memo: PageMemo | None = None) -> Produced:
     """Check the book at ``root`` and, if it has no errors, render every page, the data
     exports and feeds (under ``data/``) and the data page.
 
-    ``cache`` and ``templates`` are kept by `mkdocs serve` across rebuilds; ``site_url``
+    ``cache``, ``templates`` and ``memo`` (the pages rendered last) are kept by `mkdocs
+    serve` across rebuilds; ``site_url``
     (default: the book's ``mkdocs.yml``) makes the exports' page URLs absolute."""
     checked = check(root, layout, cache)
     if checked.errors:
         return Produced(checked, ())
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,
-                        templates=templates)
+                        templates=templates, memo=memo)
     working_on("writing the data exports")
     url = export.site_url_of(root) if site_url is None else site_url
     log = read_history(root, layout)

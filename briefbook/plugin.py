@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -34,6 +35,8 @@ from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
 from briefbook.history import Change
 from briefbook.load import Layout, ReadCache
+from briefbook.memo import PageMemo
+from briefbook.preview import KeptEnvironment, theme_fingerprint
 from briefbook.render import (
     HOME_MARK,
     Page,
@@ -146,6 +149,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._changes: dict[str, Change] = {}
         self._record_files: dict[str, str] = {}
         self._home = ""
+        self._theme_env = KeptEnvironment()
+        self._memo = PageMemo()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -169,9 +174,27 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # briefbook's theme overrides sit between the book's own (custom_dir) and Material.
         dirs = config.theme.dirs
         dirs.insert(1 if config.theme.custom_dir else 0, str(theme_overrides()))
-        self._theme_scripts = theme_scripts(Path(d) for d in dirs)
+        if not self._serving:  # a preview has no policy (see on_post_page)
+            self._theme_scripts = theme_scripts(Path(d) for d in dirs)
         check_cname(self.config.cname, config.site_url)
+        self._keep_theme_env(config)
         return config
+
+    def _keep_theme_env(self, config: MkDocsConfig) -> None:
+        # MkDocs asks the theme for a new environment on every (re)build, then lists every
+        # file of the theme through it; under serve the last one is kept while the theme's
+        # files are unchanged (templates stay compiled), and in every build the listing
+        # skips Material's 14,000 icons, which MkDocs filters out anyway (briefbook.preview).
+        theme = config.theme
+        make = theme.get_env
+        serving = self._serving
+
+        def get_env() -> jinja2.Environment:
+            key = (tuple(theme.dirs), theme.locale,
+                   theme_fingerprint(theme.dirs) if serving else None)
+            return self._theme_env.get(key, make)
+
+        theme.get_env = get_env  # type: ignore[method-assign]
 
     def on_pre_build(self, *, config: MkDocsConfig) -> None:
         # Checked before MkDocs walks docs/ (between this event and on_files): its walk
@@ -186,8 +209,13 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                            cache=self._read_cache if self._serving else None,
                            templates=self._templates,
                            directory_urls=config.use_directory_urls,
-                           site_url=config.site_url or "")
+                           site_url=config.site_url or "",
+                           memo=self._memo if self._serving else None)
         checked = produced.checked
+        if self._serving:
+            log.info("briefbook: %d pages rendered, %d unchanged", self._memo.rendered,
+                     self._memo.reused)
+            self._memo.start()
         for diagnostic in checked.diagnostics:
             if diagnostic.severity == "error":
                 log.error(diagnostic.format())
