@@ -50,8 +50,13 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     working_on("writing the data exports")
     url = export.site_url_of(root) if site_url is None else site_url
     log = read_history(root, layout)
+    def exports() -> list[export.ExportFile]:
+        return export.export_files(checked.index, url, entered=log.added)
+
+    files = (exports() if memo is None
+             else memo.exports((checked.index.book, url, log.added), exports))
     data = [Page(f"{export.DATA_DIR}/{file.path}", file.content.decode("utf-8"))
-            for file in export.export_files(checked.index, url, entered=log.added)]
+            for file in files]
     # Relative links: the exports are files of the site like any page, which MkDocs checks.
     data.append(Page(export.DATA_PAGE, export.data_page("")))
     return Produced(checked, (*renderer.render_all(), *data, *assets(root)),

@@ -16,6 +16,9 @@ import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 Dependency = tuple[str, str, str | None]
 """A record a page's prose refers to: its kind, id, and title (``None``: no such record)."""
@@ -80,6 +83,7 @@ class PageMemo:
     def __init__(self) -> None:
         self._pages: dict[str, Rendered] = {}
         self._stamp: tuple[object, ...] = ()
+        self._exports: tuple[object, list[Any]] | None = None
         self.reused = 0
         self.rendered = 0
 
@@ -108,6 +112,13 @@ class PageMemo:
     def keep(self, path: str, rendered: Rendered) -> None:
         self.rendered += 1
         self._pages[path] = rendered
+
+    def exports(self, made_from: object, make: Callable[[], list[T]]) -> list[T]:
+        """The data exports, made again only when what they are made from (the book, the
+        site's address, the history) changed: an edit to a hand-written page leaves them."""
+        if self._exports is None or not same(self._exports[0], made_from):
+            self._exports = (made_from, list(make()))
+        return list(self._exports[1])
 
     def forget_all_but(self, paths: Iterable[str]) -> None:
         """Drop the pages of records that no longer exist."""

@@ -86,3 +86,37 @@ def test_drawings_compare_by_what_they_draw() -> None:
     assert same(drawing(3), drawing(3))
     assert not same(drawing(3), drawing(4))
     assert not same(drawing(3), lambda _link: _draw(3))  # other code
+
+
+def test_exports_are_made_again_only_when_the_book_changed(minimal_book: Path) -> None:
+    memo = PageMemo()
+    calls: list[int] = []
+
+    def exports() -> list[int]:
+        calls.append(1)
+        return [len(calls)]
+
+    book = produce(minimal_book).checked.index.book
+    assert memo.exports((book, ""), exports) == [1]
+    _edit(minimal_book, "docs/index.md", "#", "# Edited:")  # no record: the same book
+    again = produce(minimal_book).checked.index.book
+    assert again is not book
+    assert memo.exports((again, ""), exports) == [1]
+    assert memo.exports((again, "https://example.org/"), exports) == [2]
+    _edit(minimal_book, STRIKES, "title: U.S. strikes", "title: American strikes")
+    edited = produce(minimal_book).checked.index.book
+    assert memo.exports((edited, "https://example.org/"), exports) == [3]
+
+
+def test_exports_of_a_preview_are_those_of_a_fresh_build(minimal_book: Path) -> None:
+    memo, templates = PageMemo(), Templates(minimal_book, watch=True)
+
+    def data(memo: PageMemo | None) -> dict[str, str]:
+        pages = produce(minimal_book, memo=memo, templates=templates, site_url="").pages
+        return {p.path: p.text for p in pages if p.path.startswith("data/")}
+
+    data(memo)
+    _edit(minimal_book, STRIKES, "title: U.S. strikes", "title: American strikes")
+    edited = data(memo)
+    assert "American strikes" in edited["data/events.json"]
+    assert edited == data(None)
