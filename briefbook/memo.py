@@ -11,6 +11,7 @@ text the same render would give again.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import functools
 import types
 from collections.abc import Callable, Iterable, Mapping
@@ -24,34 +25,76 @@ Dependency = tuple[str, str, str | None]
 """A record a page's prose refers to: its kind, id, and title (``None``: no such record)."""
 
 
+class Comparer:
+    """Compares views by value (``same``), each pair of records once: a record shown on many
+    pages (an actor on every page of its events) is compared with its earlier self once per
+    render, not once per page."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int], tuple[bool, object, object]] = {}
+        """Pair of ids to the answer, and the pair itself: held, so no id is reused."""
+
+    def same(self, a: object, b: object) -> bool:
+        """Whether two views hold the same values: ``==``, except that the pictures' drawing
+        functions (a ``functools.partial`` or a lambda, which ``==`` compares by identity)
+        are compared by what they call with what."""
+        if a is b:
+            return True
+        kind: Any = type(a)
+        if kind is not type(b):
+            return False
+        if kind in _PLAIN:
+            return a == b
+        if isinstance(a, (tuple, list)):
+            assert isinstance(b, (tuple, list))
+            return len(a) == len(b) and all(map(self.same, a, b))
+        if dataclasses.is_dataclass(a) and not isinstance(a, type):
+            known = self._known.get((id(a), id(b)))
+            if known is None:
+                # By the generated ``==`` (fast); where that finds a difference outside a
+                # record, field by field, since a drawing compares by identity under ``==``.
+                answer = a == b or (kind.__module__ not in RECORD_MODULES and all(
+                    self.same(getattr(a, name), getattr(b, name))
+                    for name in _compared_fields(kind)))
+                known = self._known[id(a), id(b)] = (answer, a, b)
+            return known[0]
+        if isinstance(a, dict):
+            assert isinstance(b, dict)
+            return a.keys() == b.keys() and all(self.same(a[k], b[k]) for k in a)
+        if isinstance(a, types.FunctionType):  # a drawing's lambda: same code, same captures
+            assert isinstance(b, types.FunctionType)
+            return (a.__code__ is b.__code__ and a.__defaults__ == b.__defaults__
+                    and self.same(tuple(c.cell_contents for c in a.__closure__ or ()),
+                                  tuple(c.cell_contents for c in b.__closure__ or ())))
+        if isinstance(a, functools.partial):
+            assert isinstance(b, functools.partial)
+            return (a.func is b.func and self.same(a.args, b.args)
+                    and self.same(a.keywords, b.keywords))
+        return a == b
+
+
+_PLAIN = frozenset({str, int, float, bool, type(None), bytes, dt.date, dt.datetime})
+"""Values compared with ``==`` alone."""
+
+
+RECORD_MODULES = frozenset({"briefbook.model", "briefbook.dates"})
+"""Where the records and their parts are defined: dataclasses that hold no drawing (no
+function), so ``==`` alone says whether they differ."""
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _compared_fields(kind: Any) -> tuple[str, ...]:
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind) if f.compare)
+    return names
+
+
 def same(a: object, b: object) -> bool:
-    """Whether two views hold the same values: ``==``, except that the pictures' drawing
-    functions (a ``functools.partial`` or a lambda, which ``==`` compares by identity) are
-    compared by what they call with what."""
-    if a is b:
-        return True
-    if type(a) is not type(b):
-        return False
-    if a == b:
-        return True
-    if isinstance(a, types.FunctionType):  # a drawing's lambda: same code, same captures
-        assert isinstance(b, types.FunctionType)
-        return (a.__code__ is b.__code__ and a.__defaults__ == b.__defaults__
-                and same(tuple(c.cell_contents for c in a.__closure__ or ()),
-                         tuple(c.cell_contents for c in b.__closure__ or ())))
-    if isinstance(a, functools.partial):
-        assert isinstance(b, functools.partial)
-        return a.func is b.func and same(a.args, b.args) and same(a.keywords, b.keywords)
-    if dataclasses.is_dataclass(a) and not isinstance(a, type):
-        return all(same(getattr(a, f.name), getattr(b, f.name))
-                   for f in dataclasses.fields(a) if f.compare)
-    if isinstance(a, (tuple, list)):
-        assert isinstance(b, (tuple, list))
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, dict):
-        assert isinstance(b, dict)
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    return False
+    """``Comparer.same`` for one comparison."""
+    return Comparer().same(a, b)
 
 
 def template_stamp(folders: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -84,6 +127,7 @@ class PageMemo:
         self._pages: dict[str, Rendered] = {}
         self._stamp: tuple[object, ...] = ()
         self._exports: tuple[object, list[Any]] | None = None
+        self._comparer = Comparer()
         self.reused = 0
         self.rendered = 0
 
@@ -96,13 +140,15 @@ class PageMemo:
     def start(self) -> None:
         """A new render begins: count afresh."""
         self.reused = self.rendered = 0
+        self._comparer = Comparer()
 
     def find(self, path: str, key: tuple[object, ...], context: Mapping[str, object],
              title_of: Callable[[str, str], str | None]) -> Rendered | None:
         """The earlier render of ``path``, if it was made from the same ``key`` and
         ``context`` and every record its prose named still has the title it had."""
         found = self._pages.get(path)
-        if (found is None or found.key != key or not same(found.context, context)
+        if (found is None or found.key != key
+                or not self._comparer.same(found.context, context)
                 or any(title_of(kind, record_id) != title
                        for kind, record_id, title in found.dependencies)):
             return None
@@ -116,7 +162,7 @@ class PageMemo:
     def exports(self, made_from: object, make: Callable[[], list[T]]) -> list[T]:
         """The data exports, made again only when what they are made from (the book, the
         site's address, the history) changed: an edit to a hand-written page leaves them."""
-        if self._exports is None or not same(self._exports[0], made_from):
+        if self._exports is None or not self._comparer.same(self._exports[0], made_from):
             self._exports = (made_from, list(make()))
         return list(self._exports[1])
 
