@@ -249,6 +249,12 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._unsearched = {page.path: page.unsearched for page in pages if page.unsearched}
         self._record_files = {page.path: page.edit_path for page in pages if page.edit_path}
         self._changes = produced.history.changes
+        if self._pages_dir is not None and produced.home != self._home:
+            # The home page's file is unchanged but its generated section is not: MkDocs'
+            # dirty build rebuilds a file whose content was set (File.is_modified).
+            home = files.get_file_from_path("index.md")
+            if home is not None and home.generated_by is None:
+                home.content_bytes = home.content_bytes
         self._home = produced.home
         for page in pages:
             self._add(files, config, page)
@@ -353,18 +359,22 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             Path(config.site_dir, "CNAME").write_text(self.config.cname.strip().lower() + "\n",
                                                      encoding="ascii")
         # Under `serve --dirty`, Material merges the previous search index with the pages
-        # just rebuilt, but drops the previous entries of only one of them.  An edit
-        # rebuilds every page that shows the record, so drop them all here, and those of
-        # pages that no longer exist.
+        # just rebuilt, but drops the previous entries of only one of them, and all those
+        # whose address starts with its own (every page, when it is the home page).  An
+        # edit rebuilds every page that shows the record, so the merge is done here: the
+        # previous entries but those of the pages rebuilt or gone, then the new ones;
+        # Material then finds no new entries and keeps the merged index as it is.
         search = config.plugins.get("material/search")
         previous = getattr(search, "search_index_prev", None)
-        if not self._serving_dirty or previous is None:
+        current = getattr(search, "search_index", None)
+        if not self._serving_dirty or previous is None or current is None:
             return
         previous.entries = [
             entry for entry in previous.entries
             if (page := _page_key(str(entry["location"]).split("#")[0])) in self._live
             and page not in self._rebuilt
-        ]
+        ] + current.entries
+        current.entries = []
 
     def on_shutdown(self) -> None:
         if self._pages_dir is not None:
