@@ -13,7 +13,9 @@ from pathlib import Path
 
 from briefbook import export
 from briefbook.diagnostics import working_on
+from briefbook.history import NO_HISTORY, History, read_history
 from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache
+from briefbook.memo import PageMemo
 from briefbook.pipeline import Checked, check
 from briefbook.render import Page, Renderer, Templates, assets
 
@@ -26,31 +28,41 @@ class Produced:
     home: str = ""
     """The home page's generated section (Markdown), placed after the hand-written
     ``index.md``'s text, behind ``render.HOME_MARK``."""
+    history: History = NO_HISTORY
+    """The book's git history, read once for the feeds, the calendar and every page's
+    "last changed" line."""
 
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
             templates: Templates | None = None, directory_urls: bool = True,
-            site_url: str | None = None, pdf: str | None = None) -> Produced:
+            site_url: str | None = None, pdf: str | None = None,
+            memo: PageMemo | None = None) -> Produced:
     """Check the book at ``root`` and, if it has no errors, render every page, the data
     exports and feeds (under ``data/``) and the data page.
 
-    ``cache`` and ``templates`` are kept by `mkdocs serve` across rebuilds; ``site_url``
-    (default: the book's ``mkdocs.yml``) makes the exports' page URLs absolute; ``pdf``,
-    the file the build prints the PDF briefing book into, puts a link to it on the home
-    page."""
+    ``cache``, ``templates`` and ``memo`` (the pages rendered last) are kept by `mkdocs
+    serve` across rebuilds; ``site_url`` (default: the book's ``mkdocs.yml``) makes the
+    exports' page URLs absolute; ``pdf``, the file the build prints the PDF briefing book
+    into, puts a link to it on the home page."""
     checked = check(root, layout, cache)
     if checked.errors:
         return Produced(checked, ())
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,
-                        templates=templates)
+                        templates=templates, memo=memo)
     working_on("writing the data exports")
     url = export.site_url_of(root) if site_url is None else site_url
+    log = read_history(root, layout)
+    def exports() -> list[export.ExportFile]:
+        return export.export_files(checked.index, url, entered=log.added)
+
+    files = (exports() if memo is None
+             else memo.exports((checked.index.book, url, log.added), exports))
     data = [Page(f"{export.DATA_DIR}/{file.path}", file.content.decode("utf-8"))
-            for file in export.export_files(checked.index, url, root=root)]
+            for file in files]
     # Relative links: the exports are files of the site like any page, which MkDocs checks.
     data.append(Page(export.DATA_PAGE, export.data_page("")))
     return Produced(checked, (*renderer.render_all(), *data, *assets(root)),
-                    renderer.render_home(pdf))
+                    renderer.render_home(pdf), log)
 
 
 @dataclass(frozen=True)
@@ -75,6 +87,7 @@ def render_into(root: Path, out_dir: Path, engine: str = "zensical",
     produced = produce(root, pdf=pdf)
     if produced.checked.errors:
         return Rendered(produced, 0, 0, 0)
-    files = render_tree(root, list(produced.pages), engine=engine, home=produced.home)
+    files = render_tree(root, list(produced.pages), engine=engine, home=produced.home,
+                        changes=produced.history.changes)
     written, removed = write_tree(files, out_dir, ignored=OWN_OUTPUT)
     return Rendered(produced, len(files), written, removed)

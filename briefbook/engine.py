@@ -8,6 +8,7 @@ import html
 import importlib.util
 import os
 import urllib.parse
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ import yaml
 
 from briefbook.diagnostics import UsageProblem
 from briefbook.finish import fence
-from briefbook.history import last_changed, last_changed_html
+from briefbook.history import Change, last_changed_html
 from briefbook.render import HOME_MARK, Page, escape_meta, theme_overrides
 
 CONFIG_NAME = "mkdocs.yml"
@@ -31,11 +32,21 @@ class EngineError(UsageProblem):
     """A book configuration that cannot be carried over: the message says why."""
 
 
-def book_config(root: Path) -> dict[str, Any]:
-    """The book's ``mkdocs.yml`` as plain data."""
+class _TagsAsNull(yaml.SafeLoader):
+    """Reads MkDocs' own tags (``!ENV``, ``!!python/name``) as null, running nothing."""
+
+
+_TagsAsNull.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def book_config(root: Path, *, tags_as_null: bool = False) -> dict[str, Any]:
+    """The book's ``mkdocs.yml`` as plain data; with ``tags_as_null`` a value behind one of
+    MkDocs' tags reads as null instead of refusing the file."""
     path = root / CONFIG_NAME
+    loader = _TagsAsNull if tags_as_null else yaml.SafeLoader
     try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        config = (yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
+                  if path.is_file() else {})
     except yaml.YAMLError as exc:
         # MkDocs reads its configuration with tags that run code (!!python/name, !ENV);
         # render copies only plain data.
@@ -44,6 +55,16 @@ def book_config(root: Path) -> dict[str, Any]:
     if not isinstance(config, dict):
         raise EngineError(f"{CONFIG_NAME} is not a mapping of settings")
     return config
+
+
+def site_url(root: Path) -> str:
+    """The book's ``site_url`` (an http or https address), or empty when it sets none or
+    the file cannot be read."""
+    try:
+        url = book_config(root, tags_as_null=True).get("site_url")
+    except (EngineError, OSError, UnicodeDecodeError):
+        return ""
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else ""
 
 
 def package_templates(package: str) -> Path:
@@ -86,10 +107,12 @@ def engine_config(config: dict[str, Any], engine: str = "zensical",
 
 
 def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
-                site_dir: str = SITE, home: str = "") -> dict[str, bytes]:
+                site_dir: str = SITE, home: str = "",
+                changes: Mapping[str, Change] | None = None) -> dict[str, bytes]:
     """Every file of the rendered tree, by its path in the tree; ``home`` is the home page's
     generated section, placed after the hand-written page's fenced text (``finish``
-    sanitises only what is fenced)."""
+    sanitises only what is fenced); ``changes``, each file's last commit (the build's one
+    read of the history), gives the pages their "Last changed" line."""
     config = book_config(root)
     theme = config.get("theme")
     custom_dir = theme.get("custom_dir") if isinstance(theme, dict) else None
@@ -113,20 +136,19 @@ def render_tree(root: Path, pages: list[Page], engine: str = "zensical",
         text = page.text + (_edit_link(edit, page.edit_path) if edit and page.edit_path else "")
         files[f"{DOCS}/{page.path}"] = text.encode("utf-8")
     # No plugin sets the "Last changed" line in a rendered tree, whichever engine builds it.
-    _add_last_changed(root, files, pages, docs_dir, config.get("repo_url"))
+    _add_last_changed(changes or {}, files, pages, docs_dir, config.get("repo_url"))
     files[CONFIG_NAME] = yaml.safe_dump(engine_config(config, engine, site_dir),
                                         sort_keys=False,
                                         allow_unicode=True).encode("utf-8")
     return files
 
 
-def _add_last_changed(root: Path, files: dict[str, bytes], pages: list[Page], docs_dir: str,
-                      repo_url: object) -> None:
+def _add_last_changed(changes: Mapping[str, Change], files: dict[str, bytes],
+                      pages: list[Page], docs_dir: str, repo_url: object) -> None:
     """The "Last changed" line for an engine that runs no plugin to set it: the same
     field the plugin sets (``git_revision_date_localized``, which the theme's source-file
     partial prints) goes into each page's front matter, for the record pages from their
     record's file and for hand-written pages from their own."""
-    changes = last_changed(root)
     if not changes:
         return
     sources: dict[str, str | None] = {

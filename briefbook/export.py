@@ -128,18 +128,12 @@ def join_url(site_url: str, path: str) -> str:
     return site_url.rstrip("/") + "/" + path.lstrip("/")
 
 
-_SITE_URL = re.compile(r"^site_url:[ \t]*['\"]?(?P<url>https?://[^'\"\s#]+)", re.MULTILINE)
-
-
 def site_url_of(root: Path) -> str:
-    """``site_url`` from the book's mkdocs.yml, read as one top-level line: the file may
-    hold MkDocs' custom YAML tags, which no safe reader accepts.  Empty when not set."""
-    try:
-        text = (root / "mkdocs.yml").read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return ""
-    m = _SITE_URL.search(text)
-    return m.group("url") if m else ""
+    """``site_url`` from the book's mkdocs.yml (the one reader `briefbook.engine` has);
+    empty when not set."""
+    from briefbook.engine import site_url  # engine imports this module's users
+
+    return site_url(root)
 
 
 # --- Resolved records ----------------------------------------------------------------------
@@ -600,18 +594,21 @@ def _json(value: object) -> bytes:
 
 
 def export_files(index: Index, site_url: str, formats: Iterable[str] = FORMATS, *,
-                 root: Path | None = None) -> list[ExportFile]:
+                 root: Path | None = None,
+                 entered: Mapping[str, dt.datetime] | None = None) -> list[ExportFile]:
     """The export files for ``formats``, in a fixed order; ``root`` is the book's folder,
-    whose git history says when each record entered the book (see `briefbook.history`)."""
+    whose git history says when each record entered the book (see `briefbook.history`),
+    unless ``entered`` gives it (a build reads the history once for every use)."""
     from briefbook import feeds, history
 
     wanted = set(formats)
     unknown = wanted - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown export format(s): {', '.join(sorted(unknown))}")
-    entered: Mapping[str, dt.datetime] = {}
-    if wanted & {"ics", "feeds"}:
-        entered = history.first_added(root) if root is not None else {}
+    if entered is None:
+        entered = {}
+        if wanted & {"ics", "feeds"} and root is not None:
+            entered = history.first_added(root)
     files = []
     if "json" in wanted:
         files.append(ExportFile("events.json", _json(events_document(index, site_url))))

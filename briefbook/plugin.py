@@ -18,6 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+import jinja2
 from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
@@ -30,12 +31,15 @@ from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils.templates import TemplateContext
 
 from briefbook.book import Produced, produce
+from briefbook.conversion import ReusedMarkdown
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
-from briefbook.history import Change, last_changed, last_changed_html
+from briefbook.history import Change, last_changed_html
 from briefbook.load import Layout, ReadCache
+from briefbook.memo import PageMemo
 from briefbook.pdf import PDF_ENV, PdfError, pdf_name, publish
+from briefbook.preview import KeptEnvironment, theme_fingerprint
 from briefbook.render import (
     HOME_MARK,
     Page,
@@ -139,6 +143,9 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._record_files: dict[str, str] = {}
         self._home = ""
         self._pdf: str | None = None
+        self._theme_env = KeptEnvironment()
+        self._memo = PageMemo()
+        self._markdown = ReusedMarkdown()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -162,10 +169,28 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # briefbook's theme overrides sit between the book's own (custom_dir) and Material.
         dirs = config.theme.dirs
         dirs.insert(1 if config.theme.custom_dir else 0, str(theme_overrides()))
-        self._theme_scripts = theme_scripts(Path(d) for d in dirs)
+        if not self._serving:  # a preview has no policy (see on_post_page)
+            self._theme_scripts = theme_scripts(Path(d) for d in dirs)
         check_cname(self.config.cname, config.site_url)
+        self._keep_theme_env(config)
         self._pdf = self._pdf_option()
         return config
+
+    def _keep_theme_env(self, config: MkDocsConfig) -> None:
+        # MkDocs asks the theme for a new environment on every (re)build, then lists every
+        # file of the theme through it; under serve the last one is kept while the theme's
+        # files are unchanged (templates stay compiled), and in every build the listing
+        # skips Material's 14,000 icons, which MkDocs filters out anyway (briefbook.preview).
+        theme = config.theme
+        make = theme.get_env
+        serving = self._serving
+
+        def get_env() -> jinja2.Environment:
+            key = (tuple(theme.dirs), theme.locale,
+                   theme_fingerprint(theme.dirs) if serving else None)
+            return self._theme_env.get(key, make)
+
+        theme.get_env = get_env  # type: ignore[method-assign]
 
     def _pdf_option(self) -> str | None:
         name = self.config.pdf if self.config.pdf is not None else os.environ.get(PDF_ENV)
@@ -193,8 +218,13 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                            cache=self._read_cache if self._serving else None,
                            templates=self._templates,
                            directory_urls=config.use_directory_urls,
-                           site_url=config.site_url or "", pdf=self._pdf)
+                           site_url=config.site_url or "", pdf=self._pdf,
+                           memo=self._memo if self._serving else None)
         checked = produced.checked
+        if self._serving:
+            log.info("briefbook: %d pages rendered, %d unchanged", self._memo.rendered,
+                     self._memo.reused)
+            self._memo.start()
         for diagnostic in checked.diagnostics:
             if diagnostic.severity == "error":
                 log.error(diagnostic.format())
@@ -225,7 +255,13 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             log.info("briefbook: %d of %d generated pages changed", written, len(pages))
         self._unsearched = {page.path: page.unsearched for page in pages if page.unsearched}
         self._record_files = {page.path: page.edit_path for page in pages if page.edit_path}
-        self._changes = last_changed(self._root, self._layout)
+        self._changes = produced.history.changes
+        if self._pages_dir is not None and produced.home != self._home:
+            # The home page's file is unchanged but its generated section is not: MkDocs'
+            # dirty build rebuilds a file whose content was set (File.is_modified).
+            home = files.get_file_from_path("index.md")
+            if home is not None and home.generated_by is None:
+                home.content_bytes = home.content_bytes
         self._home = produced.home
         for page in pages:
             self._add(files, config, page)
@@ -246,6 +282,16 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         generated.edit_uri = (posixpath.relpath(page.edit_path, docs_rel)
                               if page.edit_path else None)
         files.append(generated)
+
+    def on_pre_page(self, page: MkPage, /, *, config: MkDocsConfig,
+                    files: Files) -> MkPage | None:
+        if page.file.generated_by == "briefbook" and type(page) is MkPage:
+            # One converter for all generated pages, the same HTML (briefbook.conversion);
+            # a fork's own pages (ProperDocs) keep their own conversion.
+            markdown = self._markdown
+            page.render = lambda config, files: markdown.render(  # type: ignore[method-assign]
+                page, config, files)
+        return page
 
     def on_page_markdown(self, markdown: str, /, *, page: MkPage, config: MkDocsConfig,
                          files: Files) -> str | None:
@@ -323,18 +369,22 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if self._pdf:
             self._print_pdf(Path(config.site_dir), self._pdf)
         # Under `serve --dirty`, Material merges the previous search index with the pages
-        # just rebuilt, but drops the previous entries of only one of them.  An edit
-        # rebuilds every page that shows the record, so drop them all here, and those of
-        # pages that no longer exist.
+        # just rebuilt, but drops the previous entries of only one of them, and all those
+        # whose address starts with its own (every page, when it is the home page).  An
+        # edit rebuilds every page that shows the record, so the merge is done here: the
+        # previous entries but those of the pages rebuilt or gone, then the new ones;
+        # Material then finds no new entries and keeps the merged index as it is.
         search = config.plugins.get("material/search")
         previous = getattr(search, "search_index_prev", None)
-        if not self._serving_dirty or previous is None:
+        current = getattr(search, "search_index", None)
+        if not self._serving_dirty or previous is None or current is None:
             return
         previous.entries = [
             entry for entry in previous.entries
             if (page := _page_key(str(entry["location"]).split("#")[0])) in self._live
             and page not in self._rebuilt
-        ]
+        ] + current.entries
+        current.entries = []
 
     def _print_pdf(self, site: Path, name: str) -> None:
         # Printed from the pages just written, so the home page's link is never broken: the

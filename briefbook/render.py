@@ -30,6 +30,7 @@ import nh3
 from briefbook import kinds, model, views
 from briefbook.diagnostics import working_on
 from briefbook.index import Index, Quoted
+from briefbook.memo import Dependency, PageMemo, Rendered, template_stamp
 from briefbook.model import REFERENCE
 from briefbook.pipeline import collector_paused
 from briefbook.quotes import Span
@@ -187,10 +188,18 @@ class Templates:
 
 class Renderer:
     def __init__(self, root: Path, index: Index, *, directory_urls: bool = True,
-                 templates: Templates | None = None) -> None:
+                 templates: Templates | None = None, memo: PageMemo | None = None) -> None:
         self.index = index
         self.directory_urls = directory_urls
         self.templates = templates or Templates(root)
+        self.memo = memo
+        """Pages of an earlier render, reused where nothing they show changed (serve)."""
+        self._stamp = (template_stamp([root / "templates" / "pages",
+                                       default_templates() / "pages"])
+                       if memo is not None else ())
+        cache = self.templates.env.cache
+        if memo is not None and memo.templates_changed(self._stamp) and cache is not None:
+            cache.clear()  # compiled templates too: a new override hides a cached default
 
     # --- pages ---------------------------------------------------------------------------
 
@@ -203,6 +212,8 @@ class Renderer:
                          if kind.listing is not None)
             pages.extend(self.render_page(path, template, view)
                          for path, (template, view) in PAGES.items())
+        if self.memo is not None:
+            self.memo.forget_all_but([*(p.path for p in pages), "index.md"])
         return sorted(pages, key=lambda p: p.path)
 
     def render_home(self, pdf: str | None = None) -> str:
@@ -236,13 +247,26 @@ class Renderer:
 
     def _render(self, template: str, path: str,
                 context: dict[str, Any]) -> tuple[str, frozenset[str]]:
+        key = (template, path, self.directory_urls, self._stamp)
+        if self.memo is not None:
+            found = self.memo.find(path, key, context, self._title_of)
+            if found is not None:
+                return found.text, found.unsearched
         helpers = _PageHelpers(self, path)
         text = self.templates.env.get_template(template).render(
             **context, link=helpers.link, prose=helpers.prose,
             quote_link=helpers.quote_link, unsearched=helpers.unsearched,
             picture=helpers.picture, event_class=helpers.event_class,
         )
-        return text, frozenset(helpers.unsearched_headings)
+        unsearched = frozenset(helpers.unsearched_headings)
+        if self.memo is not None:
+            self.memo.keep(path, Rendered(key, context, tuple(helpers.dependencies), text,
+                                          unsearched))
+        return text, unsearched
+
+    def _title_of(self, kind: str, record_id: str) -> str | None:
+        record = self.index.lookup(kind).get(record_id)
+        return None if record is None else str(record.title)
 
     # --- shared helpers ------------------------------------------------------------------
 
@@ -298,6 +322,8 @@ class _PageHelpers:
         self.renderer = renderer
         self.page_path = page_path
         self.unsearched_headings: set[str] = set()
+        self.dependencies: list[Dependency] = []
+        """The records the page's prose named, with the titles it showed (``memo``)."""
 
     def unsearched(self, heading: str) -> str:
         """Mark a heading's section as left out of search; returns the heading."""
@@ -339,6 +365,8 @@ class _PageHelpers:
         def resolve(m: Any) -> str:
             kind, record_id, label = m.group("kind", "id", "label")
             record = lookup(kind).get(record_id)
+            self.dependencies.append(
+                (kind, record_id, None if record is None else str(record.title)))
             if record is None:
                 return md(m.group(0))  # the checker reports it; never guess a target
             return f"[{md(label or record.title)}]({self.link(record)})"
