@@ -199,9 +199,10 @@ class Mention:
     count: int
 
 
-SEARCH_SEPARATOR = re.compile(r"""[\s\-,:;!?=\[\]()"/'’‘“”]+""")
+SEARCH_SEPARATOR = re.compile(r"""[\s\-,:!?=\[\]()"/'’‘“”]+""")
 """Where the reader's search splits words: mkdocs.yml gives Material's search this
-``separator``, so that "Iraq's" is the word "Iraq" and "(IRGC)" the word "IRGC"."""
+``separator``, so that "Iraq's" is the word "Iraq" and "(IRGC)" the word "IRGC". Not ';' or
+'&': the index holds HTML, and Material's highlighting would cut an entity such as ``&amp;gt;``."""
 
 
 def search_words(names: Iterable[str]) -> tuple[str, ...]:
