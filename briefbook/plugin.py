@@ -285,9 +285,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
 
     def on_pre_page(self, page: MkPage, /, *, config: MkDocsConfig,
                     files: Files) -> MkPage | None:
-        if page.file.generated_by == "briefbook" and type(page) is MkPage:
-            # One converter for all generated pages, the same HTML (briefbook.conversion);
-            # a fork's own pages (ProperDocs) keep their own conversion.
+        if page.file.generated_by == "briefbook":
+            # One converter for all generated pages, the same HTML (briefbook.conversion).
             markdown = self._markdown
             page.render = lambda config, files: markdown.render(  # type: ignore[method-assign]
                 page, config, files)
