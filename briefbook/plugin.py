@@ -31,7 +31,6 @@ from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils.templates import TemplateContext
 
 from briefbook.book import Produced, produce
-from briefbook.conversion import ReusedMarkdown
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
@@ -145,7 +144,6 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._pdf: str | None = None
         self._theme_env = KeptEnvironment()
         self._memo = PageMemo()
-        self._markdown = ReusedMarkdown()
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -282,15 +280,6 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         generated.edit_uri = (posixpath.relpath(page.edit_path, docs_rel)
                               if page.edit_path else None)
         files.append(generated)
-
-    def on_pre_page(self, page: MkPage, /, *, config: MkDocsConfig,
-                    files: Files) -> MkPage | None:
-        if page.file.generated_by == "briefbook":
-            # One converter for all generated pages, the same HTML (briefbook.conversion).
-            markdown = self._markdown
-            page.render = lambda config, files: markdown.render(  # type: ignore[method-assign]
-                page, config, files)
-        return page
 
     def on_page_markdown(self, markdown: str, /, *, page: MkPage, config: MkDocsConfig,
                          files: Files) -> str | None:
