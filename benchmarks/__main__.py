@@ -197,11 +197,15 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     progress(f"  render {render.seconds:.2f} s; build {plain.seconds:.2f} s, "
              f"{plain.peak_mib:.0f} MiB")
 
-    warm = results["warm_build"] = warm_build_phase(book, work, logs, timeout)
-    for key, label in (("cold", "cold"), ("unchanged", "nothing changed"),
-                       ("after_edit", "one event edited"), ("reference", "cold, same tree")):
-        phases.append(Phase(f"f_build_{key}", f"(f) `briefbook build`, {label}",
-                            warm[key]["seconds"], warm[key]["cpu_s"], warm[key]["peak_mib"]))
+    if args.skip_warm_build:
+        results["warm_build"] = {"skipped": True}
+    else:
+        warm = results["warm_build"] = warm_build_phase(book, work, logs, timeout)
+        for key, label in (("cold", "cold"), ("unchanged", "nothing changed"),
+                           ("after_edit", "one event edited"), ("reference", "cold, same tree")):
+            phases.append(Phase(f"f_build_{key}", f"(f) `briefbook build`, {label}",
+                                warm[key]["seconds"], warm[key]["cpu_s"],
+                                warm[key]["peak_mib"]))
 
     site_bytes, site_files, site_html = tree_size(site)
     base_bytes, base_files, _ = tree_size(base_site)
@@ -333,6 +337,8 @@ def parser() -> argparse.ArgumentParser:
                    help="seconds any one phase may take (default: 3600)")
     p.add_argument("--serve-timeout", type=float, default=600, metavar="SECONDS",
                    help="seconds phase (e) may take in total (default: 600)")
+    p.add_argument("--skip-warm-build", action="store_true",
+                   help="skip phase (f), the four `briefbook build` runs of the warm build")
     p.add_argument("--skip-dirty", action="store_true",
                    help="measure edit-to-preview without --dirty only")
     p.add_argument("--growth-from", type=Path, metavar="JSON",
