@@ -125,15 +125,17 @@ def check_phase(book: Book, logs: Path, timeout: float) -> dict[str, Any]:
     progress("(g) briefbook check --no-cache")
     no_cache = run("g-check-no-cache", [*base, "--no-cache"], root, logs, timeout)
     progress(f"  {no_cache.seconds:.2f} s; with an empty cache, which it fills")
+    shutil.rmtree(Path(os.environ["XDG_CACHE_HOME"]) / "briefbook" / "check",
+                  ignore_errors=True)
     filling = run("g-check-cold-cache", base, root, logs, timeout)
     progress(f"  {filling.seconds:.2f} s; warm")
     warm = run("g-check-warm", base, root, logs, timeout)
     with edited_event(book, 2 * len(book.events) // 3, "Check benchmark edit"):
         progress(f"  {warm.seconds:.2f} s; warm after a one-event edit")
         edited = run("g-check-warm-after-edit", base, root, logs, timeout)
+        progress(f"  {edited.seconds:.2f} s; the same without the cache, to compare")
         edited_no_cache = run("g-check-after-edit-no-cache", [*base, "--no-cache"], root,
                               logs, timeout)
-    progress(f"  {edited.seconds:.2f} s")
     same = (no_cache.stdout() == filling.stdout() == warm.stdout()
             and edited.stdout() == edited_no_cache.stdout())
     return {"no_cache": _numbers(no_cache), "cold_cache": _numbers(filling),

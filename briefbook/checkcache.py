@@ -67,6 +67,9 @@ class _Entry:
     """(kind, id) of the document read, or ``None`` when the file could not be read."""
     load_problems: list[Diagnostic]
     validated: tuple[Any, list[Diagnostic]] | None = None
+    encoded: Any = None
+    """The entry as the cache file held it: written back as it is, for encoding every entry
+    again after a one-file edit took longer than the check."""
 
 
 class Store:
@@ -130,7 +133,11 @@ class Store:
             stamp, entries = marshal.loads(body)
             if stamp != json.dumps(self._stamp()):
                 return {}
-            return {rel: _entry(rel, value) for rel, value in entries}
+            old = {}
+            for rel, value in entries:
+                entry = old[rel] = _entry(rel, value)
+                entry.encoded = value
+            return old
         except (ValueError, TypeError, KeyError, EOFError, RecursionError):
             return {}  # anything unexpected: start afresh
 
@@ -150,6 +157,9 @@ class Store:
         for rel, entry in self.new.items():
             if entry.document is not None and entry.validated is None:
                 continue  # read but never validated (a duplicate id): read again next time
+            if entry.encoded is not None:
+                entries.append((rel, entry.encoded))
+                continue
             try:
                 entries.append((rel, _encode([entry.digest, entry.kind, entry.document,
                                               entry.load_problems, entry.validated], rel)))
