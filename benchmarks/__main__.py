@@ -34,6 +34,13 @@ from benchmarks.phases import (
 from benchmarks.report import report, write_json
 from benchmarks.serve import serve_phase
 from benchmarks.synthesis import Book, Synthesiser
+from benchmarks.targets import (
+    check_phase,
+    growth,
+    set_user_cache,
+    verdicts,
+    warm_build_phase,
+)
 
 
 def git_state() -> dict[str, Any]:
@@ -83,6 +90,7 @@ def workspace(keep: Path | None) -> Iterator[Path]:
 def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     logs = work / "logs"
     logs.mkdir()
+    set_user_cache(work)
     python = sys.executable
     timeout: float = args.timeout
     phases: list[Phase] = []
@@ -111,8 +119,8 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
              f"{book.source_bytes / len(book.sources):.0f} B on average)")
 
     progress("checking the book: briefbook check --strict")
-    strict = Child("strict-check", [*briefbook_command(), "check", "--strict", str(book.root)],
-                   book.root, logs)
+    strict = Child("strict-check", [*briefbook_command(), "check", "--strict", "--no-cache",
+                                    str(book.root)], book.root, logs)
     code = strict.wait(timeout)
     if code != 0 or strict.stdout().strip():
         raise BenchError("the synthesised book does not pass 'briefbook check --strict':\n"
@@ -148,10 +156,19 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                         {"import_s": checked["import_s"]}))
 
     progress("(a) briefbook check (command)")
-    cli = run("a-cli-check", [*briefbook_command(), "check", "--strict", str(book.root)],
-              book.root, logs, timeout)
-    phases.append(Phase("a_cli_check", "(a) `briefbook check --strict`, wall", cli.seconds,
+    cli = run("a-cli-check", [*briefbook_command(), "check", "--strict", "--no-cache",
+                              str(book.root)], book.root, logs, timeout)
+    phases.append(Phase("a_cli_check", "(a) `briefbook check --strict --no-cache`", cli.seconds,
                         cli.cpu_s, cli.peak_mib))
+
+    check = results["check"] = check_phase(book, logs, timeout)
+    for key, label in (("no_cache", "--no-cache"), ("cold_cache", "empty cache"),
+                       ("warm", "warm"), ("warm_after_edit", "warm, one event edited")):
+        phases.append(Phase(f"g_check_{key}", f"(g) `briefbook check`, {label}",
+                            check[key]["seconds"], check[key]["cpu_s"], check[key]["peak_mib"]))
+    if not check["messages_identical"]:
+        raise BenchError("briefbook check printed different messages with and without its "
+                         "cache")
 
     progress("(c) mkdocs build with the briefbook plugin")
     site = work / "site-plugin"
@@ -180,6 +197,16 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     progress(f"  render {render.seconds:.2f} s; build {plain.seconds:.2f} s, "
              f"{plain.peak_mib:.0f} MiB")
 
+    if args.skip_warm_build:
+        results["warm_build"] = {"skipped": True}
+    else:
+        warm = results["warm_build"] = warm_build_phase(book, work, logs, timeout)
+        for key, label in (("cold", "cold"), ("unchanged", "nothing changed"),
+                           ("after_edit", "one event edited"), ("reference", "cold, same tree")):
+            phases.append(Phase(f"f_build_{key}", f"(f) `briefbook build`, {label}",
+                                warm[key]["seconds"], warm[key]["cpu_s"],
+                                warm[key]["peak_mib"]))
+
     site_bytes, site_files, site_html = tree_size(site)
     base_bytes, base_files, _ = tree_size(base_site)
     search = search_stats((site / "search" / "search_index.json").read_bytes(), args.events)
@@ -188,10 +215,11 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                        "markdown_bytes": stages["markdown_bytes"], "pages": stages["pages"]}
     results["search_index"] = search
 
+    results["serve_dirty"] = {"skipped": True}
     if args.skip_serve:
-        results["serve"] = results["serve_dirty"] = {"skipped": True}
+        results["serve"] = {"skipped": True}
     else:
-        for dirty in (False, True):
+        for dirty in (False, True)[: 1 if args.skip_dirty else 2]:
             mode = "mkdocs serve --livereload" + (" --dirty" if dirty else "")
             progress(f"(e) edit-to-preview: {mode}")
             serve = serve_phase(book, logs, args.serve_timeout, search["pages"], dirty)
@@ -232,6 +260,10 @@ def benchmark(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         "peak_memory_vs_baseline": build.peak_mib / plain.peak_mib,
         "site_bytes_vs_baseline": site_bytes / base_bytes,
     }
+    if args.growth_from is not None:
+        results["growth"] = growth(results, json.loads(args.growth_from.read_text(
+            encoding="utf-8")))
+    results["targets"] = verdicts(results)
     results["meta"]["load_average_after"] = os.getloadavg()
     results["meta"]["source_digest_after"] = source_digest()
     results["meta"]["code_changed_during_run"] = (
@@ -305,6 +337,13 @@ def parser() -> argparse.ArgumentParser:
                    help="seconds any one phase may take (default: 3600)")
     p.add_argument("--serve-timeout", type=float, default=600, metavar="SECONDS",
                    help="seconds phase (e) may take in total (default: 600)")
+    p.add_argument("--skip-warm-build", action="store_true",
+                   help="skip phase (f), the four `briefbook build` runs of the warm build")
+    p.add_argument("--skip-dirty", action="store_true",
+                   help="measure edit-to-preview without --dirty only")
+    p.add_argument("--growth-from", type=Path, metavar="JSON",
+                   help="the JSON of a run at another N: project the site's size and the "
+                   "build's time to 100,000 events from the growth between the two")
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--profile-out", type=Path, help=argparse.SUPPRESS)

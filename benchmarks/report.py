@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import NOTE
+from benchmarks.targets import print_verdicts
 
 
 def report(results: dict[str, Any]) -> None:
@@ -56,6 +57,7 @@ def report(results: dict[str, Any]) -> None:
     print(f"load average (1, 5, 15 min) before {fmt_load(load['load_average_before'])}, "
           f"after {fmt_load(load['load_average_after'])} on {load['cpus']} CPUs")
     print(f"note: {NOTE}")
+    print_verdicts(results["targets"])
     if "profile" in results and "error" not in results["profile"]:
         print_profile("(a)+(b) in-process stages", results["profile"]["stages"])
         print_profile("(c) mkdocs build with the plugin", results["profile"]["mkdocs_build"])

@@ -66,6 +66,9 @@ def _parser() -> argparse.ArgumentParser:
                        "(default: the current directory)")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument("--quiet", "-q", action="store_true", help="print only problems")
+    check.add_argument("--no-cache", action="store_true",
+                       help="read and validate every file again, neither using nor writing "
+                       "the read cache in .briefbook-cache/")
     check.set_defaults(run=_check)
 
     schema = commands.add_parser(
@@ -242,6 +245,7 @@ def find_root(path: Path) -> Path:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from briefbook.checkcache import cached_check
     from briefbook.pipeline import check
 
     target: Path = args.path
@@ -249,7 +253,7 @@ def _check(args: argparse.Namespace) -> int:
         raise UsageError(f"no such file or directory: {target}")
     root = find_root(target)
     started = time.perf_counter()
-    checked = check(root)
+    checked = check(root) if args.no_cache else cached_check(root)
     elapsed = time.perf_counter() - started
     scope = target.resolve().relative_to(root).as_posix()
     shown = [d for d in checked.diagnostics

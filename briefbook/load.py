@@ -13,7 +13,7 @@ import errno
 import os
 import re
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,11 +73,20 @@ ReadCache = dict[str, tuple[tuple[int, int], "Document | None", list[Diagnostic]
 """Per file: (modification time, size), the document read from it, and its messages."""
 
 
-def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = None) -> Loaded:
+Reader = Callable[[Path, str, str, list[Diagnostic]], "Document | None"]
+"""Reads one content file: (path, path relative to the root, kind, messages) -> document."""
+
+
+def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = None,
+         read: Reader | None = None) -> Loaded:
     """Read every content file under ``root``; return the documents and what went wrong.
 
     With a ``cache``, a file whose modification time and size are unchanged is not read
-    again (the live preview keeps one across rebuilds)."""
+    again (the live preview keeps one across rebuilds).  ``read``, if given, reads each
+    content file instead (`briefbook check`'s persistent cache, ``checkcache``)."""
+    if read is None:
+        def read(path: Path, rel: str, kind: str, problems: list[Diagnostic]) -> Document | None:
+            return _read_cached(path, rel, kind, problems, cache)
     loaded = Loaded([], [], set())
     problems = loaded.problems
     folders = _content_folders(root, layout, problems)
@@ -90,7 +99,7 @@ def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = 
                 kind, suffix = record
                 if path.suffix == suffix:
                     loaded.attempted.add(f"{kind}:{path.stem}")
-                    document = _read_cached(path, rel, kind, problems, cache)
+                    document = read(path, rel, kind, problems)
                     if document is not None:
                         loaded.documents.append(document)
                     continue
@@ -102,7 +111,7 @@ def load(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = 
             if not rel.startswith(layout.docs + "/"):
                 continue  # other files (a README) may live beside events and sources
             if path.suffix == ".md":
-                page = _read_cached(path, rel, "page", problems, cache)
+                page = read(path, rel, "page", problems)
                 if page is not None:
                     loaded.documents.append(page)
                 continue

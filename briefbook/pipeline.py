@@ -11,8 +11,8 @@ from pathlib import Path
 
 from briefbook.diagnostics import Diagnostic, working_on
 from briefbook.index import Index, build_index
-from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache, load
-from briefbook.validate import validate
+from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache, Reader, load
+from briefbook.validate import Validated, validate
 
 StageObserver = Callable[[str, float], None]
 """Told, as each stage of `check` ends, its name (``load``, ``validate``, ``index``, in that
@@ -34,15 +34,17 @@ class Checked:
 
 
 def check(root: Path, layout: Layout = DEFAULT_LAYOUT, cache: ReadCache | None = None, *,
-          observe: StageObserver | None = None) -> Checked:
+          observe: StageObserver | None = None, read: Reader | None = None,
+          known: Validated | None = None) -> Checked:
     """Load, validate and index the book at ``root``, collecting every message.
 
     ``cache`` (kept by `mkdocs serve` across rebuilds) spares re-reading unchanged files.
     ``observe`` is told how long each stage took (the benchmark uses it); without it nothing
-    is timed.
+    is timed.  ``read`` and ``known`` are `briefbook check`'s persistent cache
+    (``checkcache``): how each file is read, and the files already validated.
     """
     with collector_paused():
-        return _check(root, layout, cache, observe)
+        return _check(root, layout, cache, observe, read, known)
 
 
 @contextlib.contextmanager
@@ -60,13 +62,14 @@ def collector_paused() -> Iterator[None]:
 
 
 def _check(root: Path, layout: Layout, cache: ReadCache | None,
-           observe: StageObserver | None) -> Checked:
+           observe: StageObserver | None, read: Reader | None = None,
+           known: Validated | None = None) -> Checked:
     started = time.perf_counter() if observe else 0.0
-    loaded = load(root, layout, cache)
+    loaded = load(root, layout, cache, read)
     if observe:
         started = _report(observe, "load", started)
     working_on("validating the records")
-    book, invalid = validate(loaded.documents)
+    book, invalid = validate(loaded.documents, known)
     if observe:
         started = _report(observe, "validate", started)
     # Files that failed to load or validate already have their errors: references to them

@@ -16,19 +16,26 @@ from briefbook.load import Document
 from briefbook.records import PAGE_FIELDS
 from briefbook.text import hidden_reference, prose_problem
 
+Validated = dict[str, tuple[Any, list[Diagnostic]]]
+"""Per file path: the record built from it (``None`` if none) and the file's own messages."""
 
-def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic]]:
-    """Build the book's records and collect every message of every file."""
+
+def validate(documents: Iterable[Document],
+             known: Validated | None = None) -> tuple[model.Book, list[Diagnostic]]:
+    """Build the book's records and collect every message of every file.
+
+    ``known`` holds files already validated (`briefbook check`'s cache): a document whose path
+    is in it is taken from there, and every other one is added to it once validated.  What a
+    file's record and messages are depends on that file alone; duplicate ids, which depend on
+    the others, are found here on every run."""
     problems: list[Diagnostic] = []
     records: dict[str, list[Any]] = {kind: [] for kind in kinds.KINDS}
     seen: dict[str, str] = {}
     inputs: dict[str, str] = {}
     for document in documents:
         key = f"{document.kind}:{document.id}"
-        ctx = Context(document.path, document.text)
         if document.kind == "page":
-            _check_page(document, ctx)
-            problems.extend(ctx.problems)
+            problems.extend(_validated(document, known)[1])
             continue
         if key in seen:
             problems.append(Diagnostic(Location(document.path), "error",
@@ -36,8 +43,8 @@ def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic
                                        f"(also {seen[key]})", "rename one of the two files"))
             continue
         seen[key] = document.path
-        record = _build(kinds.KINDS[document.kind], document, ctx)
-        problems.extend(ctx.problems)
+        record, own = _validated(document, known)
+        problems.extend(own)
         # A record with errors in optional parts is still indexed, so its references are
         # checked in the same run; the errors keep it from being published.
         if record is not None:
@@ -46,6 +53,21 @@ def validate(documents: Iterable[Document]) -> tuple[model.Book, list[Diagnostic
     book = model.Book({kind: tuple(sorted(found, key=lambda r: r.sort_key()))
                        for kind, found in records.items()}, inputs)
     return book, problems
+
+
+def _validated(document: Document, known: Validated | None) -> tuple[Any, list[Diagnostic]]:
+    if known is not None and document.path in known:
+        return known[document.path]
+    ctx = Context(document.path, document.text)
+    record = None
+    if document.kind == "page":
+        _check_page(document, ctx)
+    else:
+        record = _build(kinds.KINDS[document.kind], document, ctx)
+    result = (record, list(ctx.problems))
+    if known is not None:
+        known[document.path] = result
+    return result
 
 
 def _check_page(document: Document, ctx: Context) -> None:
