@@ -40,6 +40,19 @@ def assert_clean_build(result: subprocess.CompletedProcess[str]) -> None:
     assert not unexpected, "\n".join(unexpected)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """`briefbook check` keeps its read cache in the user's cache folder: the suite's
+    checks (and the commands they start) use a folder of their own, never the user's."""
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("user-cache"))
+    yield
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before
+
+
 @pytest.fixture
 def minimal_book(tmp_path: Path) -> Path:
     """A fresh, writable copy of the minimal fixture book."""
