@@ -146,15 +146,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_data_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    from briefbook.export import FORMATS  # the formats the exporter knows, each once
+
     export = commands.add_parser(
         "export", help="write the book's data: JSON, CSV, GeoJSON, iCalendar, Atom feeds",
         description="Check the book, then write its exports into OUT: events.json (with "
         "events.schema.json), events.csv (ACLED column names), events.geojson, events.ics, "
-        "actors.json, sources.json and Atom feeds (feeds/). Files of the same name are "
-        "replaced; nothing else in OUT is touched.")
+        "actors.json, sources.json, names.json (every name and alias) and Atom feeds (feeds/). "
+        "Files of the same name are replaced; nothing else in OUT is touched.")
     export.add_argument("--format", "-f", action="append", dest="formats",
-                        choices=("json", "csv", "geojson", "ics", "actors", "sources",
-                                 "feeds", "all"),
+                        choices=(*FORMATS, "all"),
                         help="what to write (repeatable; default: all)")
     export.add_argument("--out", "-o", type=Path, required=True, help="folder to write into")
     export.add_argument("--root", type=Path, default=Path(), help="the book's root")
