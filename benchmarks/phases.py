@@ -113,6 +113,9 @@ class Child:
     def stdout(self) -> str:
         return self.out.read_text(encoding="utf-8", errors="replace")
 
+    def stderr(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
 
 def run(name: str, command: Sequence[str], cwd: Path, logs: Path, timeout: float) -> Child:
     """Run a child to completion; raise with its log if it fails or times out."""

@@ -19,13 +19,12 @@ import math
 import os
 import re
 import shutil
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from benchmarks import progress
-from benchmarks.phases import Child, briefbook_command, child_env, run
+from benchmarks.phases import Child, briefbook_command, run
 from benchmarks.synthesis import Book
 
 GIB_MIB = 1024
@@ -51,10 +50,14 @@ def edited_event(book: Book, index: int, title: str) -> Iterator[Path]:
         path.write_text(original, encoding="utf-8")
 
 
-def _build_has_no_cache_option() -> bool:
-    shown = subprocess.run([*briefbook_command(), "build", "--help"], capture_output=True,
-                           text=True, timeout=120, env=child_env(), check=False)
-    return "--no-cache" in shown.stdout
+def _pages_kept(build: Child) -> dict[str, int] | None:
+    """What the warm build says it kept and built (``briefbook.plugin``)."""
+    found = re.findall(r"briefbook: (\d+) of (\d+) pages kept from the last build, "
+                       r"(\d+) built", build.stderr())
+    if not found:
+        return None
+    kept, total, built = map(int, found[-1])
+    return {"kept": kept, "pages": total, "built": built}
 
 
 def compare_sites(first: Path, second: Path) -> dict[str, Any]:
@@ -86,32 +89,16 @@ def warm_build_phase(book: Book, work: Path, logs: Path, timeout: float) -> dict
         warm = run("f-build-after-edit", command, root, logs, timeout)
         progress(f"  {warm.seconds:.2f} s; a cold build of the same tree to compare")
         reference = work / "site-cold-reference"
-        has_option = _build_has_no_cache_option()
-        reference_command = [*briefbook_command(), "build", "--root", str(root),
-                             "--site-dir", str(reference)]
-        if has_option:
-            cold_again = run("f-build-reference", [*reference_command, "--no-cache"], root,
-                             logs, timeout)
-        else:  # no cache to bypass but the folder: set it aside
-            cache = root / ".briefbook-cache"
-            aside = work / "briefbook-cache-aside"
-            if cache.exists():
-                cache.rename(aside)
-            try:
-                cold_again = run("f-build-reference", reference_command, root, logs, timeout)
-            finally:
-                if aside.exists():
-                    if cache.exists():
-                        shutil.rmtree(cache)
-                    aside.rename(cache)
+        cold_again = run("f-build-reference", [*briefbook_command(), "build", "--root",
+                                               str(root), "--site-dir", str(reference),
+                                               "--no-cache"], root, logs, timeout)
     comparison = compare_sites(site, reference)
     progress(f"  warm site {'identical to' if comparison['identical'] else 'DIFFERS from'} "
              f"the cold build ({comparison['differing']} files differ, "
              f"{comparison['only_in_one']} in one site only)")
     return {
         "cold": _numbers(cold), "unchanged": _numbers(unchanged), "after_edit": _numbers(warm),
-        "reference": _numbers(cold_again), "reference_used_no_cache_option": has_option,
-        "cache_folder_exists": (root / ".briefbook-cache").exists(),
+        "reference": _numbers(cold_again), "pages_kept": _pages_kept(warm),
         "warm_vs_cold_cpu": warm.cpu_s / cold.cpu_s,
         "warm_vs_cold_wall": warm.seconds / cold.seconds,
         "site_comparison": comparison,

@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from briefbook import export
+from briefbook import buildcache, export
+from briefbook.checkcache import code_digest
 from briefbook.diagnostics import working_on
 from briefbook.history import NO_HISTORY, History, read_history
 from briefbook.load import DEFAULT_LAYOUT, Layout, ReadCache
@@ -36,17 +37,28 @@ class Produced:
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
             templates: Templates | None = None, directory_urls: bool = True,
             site_url: str | None = None, pdf: str | None = None,
-            memo: PageMemo | None = None) -> Produced:
+            memo: PageMemo | None = None, warm: bool = False) -> Produced:
     """Check the book at ``root`` and, if it has no errors, render every page, the data
     exports and feeds (under ``data/``) and the data page.
 
     ``cache``, ``templates`` and ``memo`` (the pages rendered last) are kept by `mkdocs
     serve` across rebuilds; ``site_url`` (default: the book's ``mkdocs.yml``) makes the
     exports' page URLs absolute; ``pdf``, the file the build prints the PDF briefing book
-    into, puts a link to it on the home page."""
-    checked = check(root, layout, cache)
+    into, puts a link to it on the home page.  ``warm`` (a warm build): check with
+    `briefbook check`'s read cache, and reuse the prose the last warm build converted; both
+    give what the work would (``checkcache``, ``buildcache``)."""
+    if warm:
+        from briefbook.checkcache import cached_check
+
+        checked = cached_check(root, layout)
+    else:
+        checked = check(root, layout, cache)
     if checked.errors:
         return Produced(checked, ())
+    templates = templates or Templates(root)
+    code = code_digest("*") if warm else ""
+    if warm:
+        templates.prose_html.update(buildcache.load_prose(root, code))
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,
                         templates=templates, memo=memo)
     working_on("writing the data exports")
@@ -61,8 +73,12 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
             for file in files]
     # Relative links: the exports are files of the site like any page, which MkDocs checks.
     data.append(Page(export.DATA_PAGE, export.data_page("")))
-    return Produced(checked, (*renderer.render_all(), *data, *assets(root)),
-                    renderer.render_home(pdf), log)
+    pages = renderer.render_all()
+    home = renderer.render_home(pdf)
+    if warm:
+        buildcache.save_prose(root, code, {source: templates.prose_html[source]
+                                           for source in templates.prose_used})
+    return Produced(checked, (*pages, *data, *assets(root)), home, log)
 
 
 @dataclass(frozen=True)

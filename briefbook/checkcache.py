@@ -53,7 +53,7 @@ def cached_check(root: Path, layout: Layout = DEFAULT_LAYOUT, *,
     """``pipeline.check`` of the book at ``root``, parsing and validating again only the
     files whose bytes changed since the last run, and saving the cache for the next one."""
     with collector_paused():  # see there: decoding builds as many objects as reading
-        store = Store(_cache_folder() / "check" / f"{_book_name(root)}.cache")
+        store = Store(cache_folder() / "check" / f"{path_digest(root)}.cache")
         checked = check(root, layout, observe=observe, read=store.read, known=store.known)
         store.save()
     return checked
@@ -79,7 +79,7 @@ class Store:
         global _REGISTRY
         _REGISTRY = _registry()  # the kinds registered now
         self.path = path
-        self.key = _user_key()
+        self.key = user_key()
         self.old: dict[str, _Entry] = self._load() if self.key is not None else {}
         self.new: dict[str, _Entry] = {}
         self.known: Validated = {}
@@ -116,7 +116,7 @@ class Store:
     # -- the cache file --------------------------------------------------------------------
 
     def _stamp(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": VERSION, "code": _code_digest(),
+        return {"format": FORMAT, "version": VERSION, "code": code_digest(),
                 "kinds": _kinds_fingerprint(), "classes": list(_REGISTRY.names)}
 
     def _load(self) -> dict[str, _Entry]:
@@ -181,7 +181,7 @@ class Store:
                 raise
         except OSError:
             return
-        _evict(self.path.parent)
+        evict(self.path.parent)
 
 
 def _entry(rel: Any, value: Any) -> _Entry:
@@ -316,12 +316,16 @@ def _record_classes() -> tuple[type[Any], ...]:
 # -- what the cache is valid for -------------------------------------------------------------
 
 @cache
-def _code_digest() -> str:
-    """briefbook's own code: another version may read or check a file differently."""
+@cache
+def code_digest(pattern: str = "*.py") -> str:
+    """briefbook's own files matching ``pattern`` (its code; ``*`` adds its templates):
+    another version may read, check or render a file differently."""
     digest = hashlib.sha256(briefbook.__version__.encode())
     package = Path(briefbook.__file__).parent
-    for path in sorted(package.rglob("*.py")):
-        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes())
+    for path in sorted(package.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0"
+                          + path.read_bytes())
     return digest.hexdigest()
 
 
@@ -335,31 +339,32 @@ def _mac(key: bytes, body: bytes) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-def _cache_folder() -> Path:
+def cache_folder() -> Path:
     base = os.environ.get("XDG_CACHE_HOME")
     return (Path(base) if base else Path("~/.cache").expanduser()) / "briefbook"
 
 
-def _book_name(root: Path) -> str:
+def path_digest(root: Path) -> str:
+    """A file name for what is kept about the book (or site) at ``root``."""
     return hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:32]
 
 
-def _evict(folder: Path) -> None:
-    """Keep the caches of the ``KEPT`` books checked last."""
+def evict(folder: Path, suffix: str = ".cache") -> None:
+    """Keep the caches of the ``KEPT`` books used last."""
     try:
-        caches = sorted(folder.glob("*.cache"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+        caches = sorted(folder.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
         for stale in caches[KEPT:]:
             stale.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def _user_key() -> bytes | None:
+def user_key() -> bytes | None:
     """This user's secret for the cache's HMAC, made on first use in the user's cache folder
     (``$XDG_CACHE_HOME/briefbook`` or ``~/.cache/briefbook``): a cache file written by
     anything but this user's briefbook fails its check.
     ``None`` (no cache) when it cannot be read or made."""
-    path = _cache_folder() / "cache-key"
+    path = cache_folder() / "cache-key"
     try:
         key = path.read_bytes()
         if len(key) >= 32:

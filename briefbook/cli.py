@@ -99,10 +99,16 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser(
         "build", help="check the book and build the site atomically",
         description="Check the book, then build the site with MkDocs into a temporary "
-        "directory and swap it into place, so a failed build leaves the previous site intact.")
+        "directory and swap it into place, so a failed build leaves the previous site intact. "
+        "With MkDocs or ProperDocs the build is warm: it starts from the last site and builds "
+        "again only the pages an edit changed, writing the same files a full build would "
+        "(what each page was made of is kept in the user's cache folder).")
     build.add_argument("--root", type=Path, default=Path(), help="the book's root")
     build.add_argument("--site-dir", type=Path, default=Path("site"),
                        help="where the site goes (default: site)")
+    build.add_argument("--no-cache", action="store_true",
+                       help="build every page, without reading or keeping the warm build's "
+                       "record")
     build.add_argument("--engine", choices=ENGINES, default="mkdocs",
                        help="mkdocs (default) and properdocs run the briefbook plugin; "
                        "zensical builds the tree 'render' writes, then 'finish' adds the "
@@ -333,7 +339,9 @@ def _build(args: argparse.Namespace) -> int:
 
     root = find_root(args.root)
     if args.engine != "zensical":
-        return build_site(root, args.site_dir, mkdocs_builder(args.engine))
+        warm = not args.no_cache
+        return build_site(root, args.site_dir, mkdocs_builder(args.engine, warm=warm),
+                          warm=warm)
     return _build_with_zensical(root, args.site_dir)
 
 

@@ -5,8 +5,10 @@ This is the only module that imports MkDocs.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
+import importlib.metadata
 import logging
 import os
 import posixpath
@@ -14,7 +16,7 @@ import re
 import shutil
 import tempfile
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -30,7 +32,9 @@ from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
 from mkdocs.utils.templates import TemplateContext
 
+from briefbook import buildcache
 from briefbook.book import Produced, produce
+from briefbook.checkcache import code_digest
 from briefbook.csp import ThemeScripts, add_policy, theme_scripts
 from briefbook.diagnostics import internal_error
 from briefbook.feeds import add_feed_links
@@ -52,6 +56,10 @@ from briefbook.write import write_pages
 
 log = logging.getLogger("mkdocs.plugins.briefbook")
 T = TypeVar("T")
+_ENGINES = ("mkdocs", "properdocs")
+"""The engines running this plugin, by the names of their loggers."""
+_WARM_PLUGINS = frozenset({"search", "material/search", "briefbook"})
+"""The plugins whose part of every page the warm build knows (see ``buildcache``)."""
 _HEADING = re.compile(r"<h([1-6]) ([^>]*)>(.*?)</h\1>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
@@ -71,6 +79,49 @@ def exclude_from_search(content: str, headings: frozenset[str]) -> str:
         return f"<h{m.group(1)} {m.group(2)} data-search-exclude>{m.group(3)}</h{m.group(1)}>"
 
     return _HEADING.sub(mark, content)
+
+
+def _nav_paths(nav: object) -> set[str]:
+    """The pages named in the configuration's ``nav``."""
+    if isinstance(nav, str):
+        return {nav} if nav.endswith(".md") else set()
+    if isinstance(nav, dict):
+        return set().union(*(_nav_paths(v) for v in nav.values()))
+    if isinstance(nav, list):
+        return set().union(*(_nav_paths(v) for v in nav))
+    return set()
+
+
+def _outline(items: list[Any]) -> list[Any]:
+    """The navigation as every page shows it: kinds, titles, addresses, nesting."""
+    return [[type(item).__name__, item.title, getattr(item, "url", None),
+             _outline(item.children) if getattr(item, "children", None) else None]
+            for item in items]
+
+
+def _version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:  # a fork (ProperDocs) may be all there is
+        return ""
+
+
+class _WarningCount(logging.Handler):
+    """Counts MkDocs' warnings and errors: a build that logged any keeps no warm-build
+    manifest, so the next build repeats them instead of skipping the pages that gave them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _not_dirty_warning(record: logging.LogRecord) -> bool:
+    # MkDocs warns that a dirty build's navigation and links may be wrong, which --strict
+    # turns into a failure; briefbook's warm build rebuilds every page they could be wrong in.
+    return not str(record.msg).startswith("A 'dirty' build is being performed")
 
 
 def _guarded(step: Callable[[], T]) -> T:
@@ -144,6 +195,17 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._pdf: str | None = None
         self._theme_env = KeptEnvironment()
         self._memo = PageMemo()
+        # The warm build (`mkdocs build --dirty`, run by `briefbook build`; briefbook.buildcache):
+        self._caching = False
+        self._warm: buildcache.WarmBuild | None = None
+        self._nav_pages: frozenset[str] | None = frozenset()
+        """The pages in the navigation (``None``: every page, when mkdocs.yml has no nav)."""
+        self._nav: Navigation | None = None
+        self._files: Files | None = None
+        self._must: dict[str, bool] = {}
+        self._built: dict[str, buildcache.BuiltPage] = {}
+        self._warnings = _WarningCount()
+        self._failed = False
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -153,6 +215,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # search plugin keeps the rest of the search index).
         self._serving = command == "serve"
         self._serving_dirty = self._serving and dirty
+        self._caching = command == "build" and dirty
 
     def on_config(self, config: MkDocsConfig) -> MkDocsConfig | None:
         configured = self.config.root
@@ -170,6 +233,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if not self._serving:  # a preview has no policy (see on_post_page)
             self._theme_scripts = theme_scripts(Path(d) for d in dirs)
         check_cname(self.config.cname, config.site_url)
+        self._nav_pages = frozenset(_nav_paths(config.nav)) if config.nav else None
         self._keep_theme_env(config)
         self._pdf = self._pdf_option()
         return config
@@ -208,6 +272,12 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # follows folder links and recurses once per level, so a link loop or folders
         # nested a thousand deep would stop it with a traceback before any message.
         self._produced = _guarded(lambda: self._produce(config))
+        if self._caching:
+            self._failed = False
+            self._warnings.count = 0
+            for engine in _ENGINES:
+                logging.getLogger(engine).addHandler(self._warnings)
+                logging.getLogger(f"{engine}.commands.build").addFilter(_not_dirty_warning)
 
     def _produce(self, config: MkDocsConfig) -> Produced:
         if self._templates is None or not self._serving:
@@ -217,7 +287,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                            templates=self._templates,
                            directory_urls=config.use_directory_urls,
                            site_url=config.site_url or "", pdf=self._pdf,
-                           memo=self._memo if self._serving else None)
+                           memo=self._memo if self._serving else None,
+                           warm=self._caching)
         checked = produced.checked
         if self._serving:
             log.info("briefbook: %d pages rendered, %d unchanged", self._memo.rendered,
@@ -265,7 +336,83 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             self._add(files, config, page)
         self._rebuilt = set()
         self._live = {_page_key(f.url) for f in files.documentation_pages()}
-        return files
+        for engine in _ENGINES:  # the warning is given before the file list is made
+            logging.getLogger(f"{engine}.commands.build").removeFilter(_not_dirty_warning)
+        # The pages in the navigation are read first: every page shows their titles, which
+        # the warm build compares before it keeps any other page (see _must_build).
+        nav_pages = self._nav_pages
+        return Files(sorted(files, key=lambda f: not (
+            nav_pages is None or (f.is_documentation_page() and f.src_uri in nav_pages))))
+
+    def on_nav(self, nav: Navigation, /, *, config: MkDocsConfig,
+               files: Files) -> Navigation | None:
+        if self._caching:
+            _guarded(lambda: self._start_warm_build(nav, config, files))
+        return nav
+
+    def _start_warm_build(self, nav: Navigation, config: MkDocsConfig, files: Files) -> None:
+        site_dir = Path(config.site_dir)
+        foreign = sorted(set(config.plugins) - _WARM_PLUGINS)
+        if foreign:
+            log.info("briefbook: every page is built: the warm build does not know what "
+                     "the plugin(s) %s add to a page", ", ".join(foreign))
+            buildcache.clean(site_dir)
+            self._warm = None
+            return
+        path = Path(os.environ.get(buildcache.CACHE_ENV) or buildcache.manifest_for(site_dir))
+        self._warm = warm = buildcache.WarmBuild(path, site_dir, self._site_signature(config,
+                                                                                     files))
+        self._nav, self._files, self._must, self._built = nav, files, {}, {}
+        for file in files:
+            if file.is_documentation_page():
+                file.is_modified = functools.partial(self._must_build, file)  # type: ignore[method-assign]
+            elif file.abs_src_path is not None:  # a generated file is always written
+                file.is_modified = functools.partial(  # type: ignore[method-assign]
+                    lambda f: not warm.static_unchanged(f.src_uri, f.dest_uri,
+                                                        str(f.abs_src_path)), file)
+
+    def _site_signature(self, config: MkDocsConfig, files: Files) -> str:
+        """What every page is made of: briefbook's code and templates, the theme, the
+        configuration, the plugins' settings and the site's file list."""
+        settings = {key: config.get(key) for key in (
+            "site_name", "site_url", "site_description", "site_author", "repo_url",
+            "repo_name", "edit_uri", "copyright", "use_directory_urls", "extra", "extra_css",
+            "extra_javascript", "extra_templates", "markdown_extensions", "mdx_configs",
+            "nav", "validation")}
+        theme = config.theme
+        return buildcache.digest(
+            buildcache.VERSION, code_digest("*"), _version("mkdocs"), _version("mkdocs-material"),
+            settings,
+            {key: theme[key] for key in theme}, list(theme.dirs), str(theme.locale),
+            theme_fingerprint(theme.dirs), [p.pattern for p in self._theme_scripts.patterns],
+            {name: dict(plugin.config) for name, plugin in config.plugins.items()},
+            self._pdf, os.environ.get("SOURCE_DATE_EPOCH"),
+            [(f.src_uri, f.dest_uri, f.url, f.is_documentation_page()) for f in files])
+
+    def _must_build(self, file: File) -> bool:
+        """MkDocs' ``is_modified`` for a page, in the warm build."""
+        decided = self._must.get(file.src_uri)
+        if decided is None:
+            decided = True
+            warm, nav_pages = self._warm, self._nav_pages
+            if (warm is not None and warm.warm and nav_pages is not None
+                    and file.src_uri not in nav_pages and file.page is not None):
+                if not warm.navigation and self._nav is not None:
+                    warm.navigation = buildcache.digest(_outline(self._nav.items))
+                built = warm.reusable(file.src_uri, file.dest_uri, self._inputs_of(file))
+                if built is not None:
+                    file.page.present_anchor_ids = set(built.anchors)  # for links into it
+                    decided = False
+            self._must[file.src_uri] = decided
+        return decided
+
+    def _inputs_of(self, file: File) -> str:
+        """What a page is made of besides the site: its text, address and "last changed"."""
+        home = self._home if file.src_uri == "index.md" and file.generated_by is None else ""
+        assert self._warm is not None
+        return buildcache.digest(self._warm.site, file.src_uri, file.dest_uri, file.url,
+                                 file.edit_uri, hashlib.sha256(file.content_bytes).hexdigest(),
+                                 self._change_of(file), home)
 
     def _add(self, files: Files, config: MkDocsConfig, page: Page) -> None:
         existing = files.get_file_from_path(page.path)
@@ -326,14 +473,17 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                         config: MkDocsConfig, nav: Navigation) -> TemplateContext | None:
         # Material's own "last update" line (partials/source-file.html) prints this meta
         # field as HTML; the date is the last commit of the page's file, never hand-kept.
-        path = self._record_files.get(page.file.src_uri)
-        if path is None and page.file.generated_by is None:
-            path = posixpath.join(self._layout.docs, page.file.src_uri)
-        change = self._changes.get(path) if path else None
+        change = self._change_of(page.file)
         if change is not None:
             page.meta["git_revision_date_localized"] = last_changed_html(change,
                                                                          config.repo_url)
         return context
+
+    def _change_of(self, file: File) -> Change | None:
+        path = self._record_files.get(file.src_uri)
+        if path is None and file.generated_by is None:
+            path = posixpath.join(self._layout.docs, file.src_uri)
+        return self._changes.get(path) if path else None
 
     @event_priority(-100)  # last, so the hashes cover every inline script
     def on_post_page(self, output: str, /, *, page: MkPage, config: MkDocsConfig) -> str | None:
@@ -365,6 +515,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         search = config.plugins.get("material/search")
         previous = getattr(search, "search_index_prev", None)
         current = getattr(search, "search_index", None)
+        if self._warm is not None and current is not None:
+            _guarded(lambda: self._merge_warm_search(current))
         if not self._serving_dirty or previous is None or current is None:
             return
         previous.entries = [
@@ -373,6 +525,42 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             and page not in self._rebuilt
         ] + current.entries
         current.entries = []
+
+    def _merge_warm_search(self, index: Any) -> None:
+        # A page kept from the last build adds no search entries (Material collects them
+        # while it builds a page): the manifest's are put back, in the order a cold build
+        # gives, and this build's entries of each page go into the next manifest.
+        assert self._warm is not None and self._files is not None
+        warm = self._warm
+        pages = self._files.documentation_pages()
+        by_page: dict[str, list[Mapping[str, Any]]] = {}
+        for entry in index.entries:
+            by_page.setdefault(_page_key(str(entry["location"]).split("#")[0]), []).append(entry)
+        order, rebuilt, kept = [], {}, {}
+        for file in pages:
+            key = _page_key(file.url)
+            order.append(key)
+            reused = warm.reused.get(file.src_uri)
+            if reused is not None:
+                kept[key] = reused.search
+                self._built[file.src_uri] = reused
+                continue
+            rebuilt[key] = entries = by_page.get(key, [])
+            anchors = file.page.present_anchor_ids if file.page is not None else None
+            if anchors is not None:
+                self._built[file.src_uri] = buildcache.BuiltPage(
+                    self._inputs_of(file), file.dest_uri, tuple(entries), tuple(sorted(anchors)))
+        index.entries = buildcache.merged_search(order, rebuilt, kept)
+        navigation = buildcache.digest(_outline(self._nav.items)) if self._nav else ""
+        if warm.navigation and warm.navigation != navigation:
+            log.warning("briefbook: the navigation changed while the warm build kept pages; "
+                        "build again with 'briefbook build --no-cache'")
+        warm.navigation = navigation
+        log.info("briefbook: %d of %d pages kept from the last build, %d built",
+                 len(warm.reused), len(pages), len(pages) - len(warm.reused))
+
+    def on_build_error(self, *, error: Exception) -> None:
+        self._failed = True
 
     def _print_pdf(self, site: Path, name: str) -> None:
         # Printed from the pages just written, so the home page's link is never broken: the
@@ -388,6 +576,17 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         log.info("briefbook: printed %s: %d pages", name, pages)
 
     def on_shutdown(self) -> None:
+        if self._caching:
+            for engine in _ENGINES:
+                logging.getLogger(engine).removeHandler(self._warnings)
+                logging.getLogger(f"{engine}.commands.build").removeFilter(_not_dirty_warning)
+            warm, files = self._warm, self._files
+            if warm is not None and files is not None and not self._failed \
+                    and not self._warnings.count:
+                _guarded(lambda: warm.save(self._built, (
+                    (f.src_uri, f.abs_src_path) for f in files
+                    if not f.is_documentation_page() and f.abs_src_path is not None)))
+            self._warm = None
         if self._pages_dir is not None:
             shutil.rmtree(self._pages_dir, ignore_errors=True)
 

@@ -172,8 +172,11 @@ class Templates:
         self.markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
         self.prose_html: dict[str, str] = {}
         """Sanitised HTML by Markdown source (references already resolved to links)."""
+        self.prose_used: set[str] = set()
+        """The sources converted or looked up: what a warm build keeps for the next."""
 
     def prose_to_html(self, source: str) -> str:
+        self.prose_used.add(source)
         cached = self.prose_html.get(source)
         if cached is None:
             html = self.markdown.reset().convert(source)

@@ -14,6 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from briefbook.buildcache import CACHE_ENV, copy_site, manifest_for
 from briefbook.diagnostics import UsageProblem
 from briefbook.render import Page
 
@@ -89,18 +90,24 @@ Builder = Callable[[Path], list[str]]
 """The command that builds the site into the given (staging) folder."""
 
 
-def mkdocs_builder(module: str = "mkdocs") -> Builder:
-    """``mkdocs build`` (or a fork's, such as ``properdocs``), which runs the plugin."""
+def mkdocs_builder(module: str = "mkdocs", *, warm: bool = False) -> Builder:
+    """``mkdocs build`` (or a fork's, such as ``properdocs``), which runs the plugin;
+    ``warm``: ``--dirty``, which the plugin makes a warm build (``briefbook.buildcache``)."""
     return lambda staging: [sys.executable, "-m", module, "build", "--strict",
-                            "--site-dir", str(staging)]
+                            *(["--dirty"] if warm else []), "--site-dir", str(staging)]
 
 
 def build_site(root: Path, site_dir: Path, builder: Builder | None = None,
                finish: Callable[[Path], None] | None = None,
-               sources: Iterable[str] = ("events", "seeds", "docs")) -> int:
+               sources: Iterable[str] = ("events", "seeds", "docs"), *,
+               warm: bool = False) -> int:
     """Build into a fresh directory beside ``site_dir`` (then ``finish`` it) and swap it
     into place; on any failure or interruption (Ctrl-C or SIGTERM) the previous site is
-    left as it was.  ``finish`` fails the build by raising ``BuildFailed``."""
+    left as it was.  ``finish`` fails the build by raising ``BuildFailed``.
+
+    ``warm``: the fresh directory starts as a copy of the previous site, and the builder
+    (``mkdocs_builder(warm=True)``) is told the manifest of that site's build, so it builds
+    again only the pages an edit changed (``briefbook.buildcache``)."""
     site = (root / site_dir).resolve() if not site_dir.is_absolute() else site_dir
     check_site_dir(root, site, sources)
     try:
@@ -125,6 +132,12 @@ def build_site(root: Path, site_dir: Path, builder: Builder | None = None,
                     raise UnsafeOutput(f"cannot write into {site.parent}: "
                                        f"{exc.strerror}") from None
                 staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
+            if warm:
+                env[CACHE_ENV] = str(manifest_for(site))
+                if site.is_dir():
+                    print(f"briefbook: starting from the last build in {site_dir} ...",
+                          file=sys.stderr, flush=True)
+                    copy_site(site, staging)
             print(f"briefbook: building the site into {site_dir} ...", file=sys.stderr,
                   flush=True)
             process = subprocess.Popen(builder(staging), cwd=root, env=env)

@@ -22,7 +22,7 @@ EVENT = "events/2021/2021-03-03-ain-al-asad-rockets.yaml"
 
 
 @pytest.fixture(autouse=True)
-def _own_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _owncache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "user-cache"
     monkeypatch.setenv("XDG_CACHE_HOME", str(folder))
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
@@ -30,7 +30,7 @@ def _own_cache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def cache_file(book: Path) -> Path:
-    return checkcache._cache_folder() / "check" / f"{checkcache._book_name(book)}.cache"
+    return checkcache.cache_folder() / "check" / f"{checkcache.path_digest(book)}.cache"
 
 
 def messages(book: Path, *options: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -116,7 +116,7 @@ def test_a_hostile_cache_runs_nothing_even_with_a_valid_mac(
         minimal_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     marker = tmp_path / "ran"
     body = pickle.dumps(_Plant(marker))
-    key = checkcache._user_key()
+    key = checkcache.user_key()
     assert key is not None
     cache = cache_file(minimal_book)
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +137,7 @@ def test_a_cache_made_with_another_key_is_not_trusted(
     event.write_bytes(broken)
     # The forger claims the broken bytes are the clean file: the same entry, the new digest.
     cache = cache_file(minimal_book)
-    key = checkcache._user_key()
+    key = checkcache.user_key()
     assert key is not None
     stamp, entries = marshal.loads(cache.read_bytes()[64:])
     forged = [(rel, [hashlib.sha256(broken).hexdigest(), *value[1:]] if rel == EVENT else value)
@@ -169,5 +169,5 @@ def test_only_the_books_checked_last_keep_a_cache(minimal_book: Path, tmp_path: 
     for n, book in enumerate(books):
         cached_check(book)
         os.utime(cache_file(book), ns=(n * 10**9, n * 10**9))  # checked in this order
-    kept = sorted((checkcache._cache_folder() / "check").glob("*.cache"))
+    kept = sorted((checkcache.cache_folder() / "check").glob("*.cache"))
     assert kept == sorted(cache_file(b) for b in books[-checkcache.KEPT:])

@@ -1,0 +1,219 @@
+"""The warm build: `briefbook build` (and `mkdocs build --dirty`) keep the pages an edit did not
+touch, and write exactly the files a cold build of the same tree writes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from briefbook import buildcache, checkcache
+from tests.conftest import REPO, copy_book
+
+pytestmark = pytest.mark.slow
+
+EVENT = "events/2021/2021-02-15-erbil-rocket-attack.yaml"
+_KEPT = re.compile(r"briefbook: (\d+) of (\d+) pages kept from the last build, (\d+) built")
+
+
+def _git(root: Path, *args: str, date: str = "2026-01-01T00:00:00Z") -> None:
+    subprocess.run(["git", "-c", "user.name=Analyst", "-c", "user.email=analyst@example.org",
+                    *args], cwd=root, check=True, capture_output=True, timeout=60,
+                   env={**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date})
+
+
+@pytest.fixture
+def book(tmp_path: Path) -> Path:
+    root = copy_book(REPO, tmp_path / "book")
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "commit", "-q", "-m", "the book")
+    return root
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "NO_MKDOCS_2_WARNING": "1", "SOURCE_DATE_EPOCH": "1700000000"}
+
+
+def _build(root: Path, *args: str, ok: bool = True) -> str:
+    result = subprocess.run([sys.executable, "-m", "briefbook.cli", "build", "--root",
+                             str(root), *args], cwd=root, env=_env(), capture_output=True,
+                            text=True, timeout=600)
+    assert (result.returncode == 0) == ok, result.stderr[-3000:]
+    return result.stderr
+
+
+def _kept(log: str) -> tuple[int, int, int]:
+    found = _KEPT.findall(log)
+    assert len(found) == 1, log[-3000:]
+    kept, total, built = map(int, found[0])
+    return kept, total, built
+
+
+def _tree(site: Path) -> dict[str, bytes]:
+    return {p.relative_to(site).as_posix(): p.read_bytes()
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def _differences(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
+    return [name for name in sorted(a.keys() | b.keys()) if a.get(name) != b.get(name)]
+
+
+def test_a_warm_build_after_edits_writes_what_a_cold_build_writes(book: Path) -> None:
+    first = _build(book)
+    assert _kept(first)[0] == 0  # nothing to start from
+
+    # An event retitled and committed (its page's "last changed" line moves too), a note
+    # edited by hand, a page of the last site damaged and a stray file left in it.
+    event = book / EVENT
+    text = event.read_text(encoding="utf-8")
+    event.write_text(text.replace("title: ", "title: Retitled ", 1), encoding="utf-8")
+    _git(book, "commit", "-q", "-am", "retitle", date="2026-03-04T00:00:00Z")
+    note = book / "docs/notes/methodology.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\nA sentence added by hand.\n",
+                    encoding="utf-8")
+    damaged = book / "site/places/basra/index.html"
+    damaged.write_bytes(damaged.read_bytes() + b"<!-- damaged -->")
+    (book / "site/stray.html").write_text("not the build's", encoding="utf-8")
+
+    warm = _build(book)
+    kept, total, built = _kept(warm)
+    assert kept > total * 3 // 4, warm[-2000:]  # most pages did not show the edits
+    assert built == total - kept
+
+    _build(book, "--no-cache", "--site-dir", "site-cold")
+    warm_tree, cold_tree = _tree(book / "site"), _tree(book / "site-cold")
+    assert not _differences(warm_tree, cold_tree)
+    page = warm_tree["events/2021-02-15-erbil-rocket-attack/index.html"].decode()
+    assert "Retitled " in page and "2026-03-04" in page
+    assert b"A sentence added by hand." in warm_tree["notes/methodology/index.html"]
+    assert "stray.html" not in warm_tree and b"damaged" not in warm_tree[
+        "places/basra/index.html"]
+    index = json.loads(warm_tree["search/search_index.json"])
+    locations = [doc["location"] for doc in index["docs"]]
+    assert len(locations) == len(set(locations))  # no page's entries twice
+
+
+def test_properdocs_builds_warm_too(book: Path) -> None:
+    """ProperDocs (the MkDocs 1.x fork) runs the plugin unchanged, and logs as 'properdocs'."""
+    _build(book, "--engine", "properdocs")
+    event = book / EVENT
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: New ", 1),
+                     encoding="utf-8")
+    kept, total, _ = _kept(_build(book, "--engine", "properdocs"))
+    assert kept > total // 2
+    _build(book, "--engine", "properdocs", "--no-cache", "--site-dir", "site-cold")
+    assert not _differences(_tree(book / "site"), _tree(book / "site-cold"))
+
+
+def test_a_failed_build_keeps_the_last_record(book: Path) -> None:
+    _build(book)
+    event = book / EVENT
+    good = event.read_text(encoding="utf-8")
+    event.write_text(good.replace("title: ", "title: [", 1), encoding="utf-8")
+    failed = _build(book, ok=False)
+    assert "invalid YAML" in failed and "was left as it was" in failed
+    event.write_text(good.replace("title: ", "title: Mended ", 1), encoding="utf-8")
+    kept, total, _ = _kept(_build(book))
+    assert kept > total // 2
+
+
+def test_mkdocs_build_dirty_keeps_no_record_of_a_build_with_warnings(book: Path) -> None:
+    """Without --strict a warning does not stop the build, but its page is built again next
+    time, so the warning is given again instead of vanishing behind the kept page."""
+    note = book / "docs/index.md"
+    note.write_text(note.read_text(encoding="utf-8") + "\n[gone](no-such-page.md)\n",
+                    encoding="utf-8")
+    command = [sys.executable, "-m", "mkdocs", "build", "--dirty", "-d", "out"]
+    for _ in range(2):
+        result = subprocess.run(command, cwd=book, env=_env(), capture_output=True,
+                                text=True, timeout=600, check=True)
+        assert "no-such-page.md" in result.stderr
+        assert _kept(result.stderr)[0] == 0
+    assert not buildcache.manifest_for(book / "out").exists()
+    note.write_text(note.read_text(encoding="utf-8").replace("[gone](no-such-page.md)", ""),
+                    encoding="utf-8")
+    subprocess.run(command, cwd=book, env=_env(), capture_output=True, timeout=600,
+                   check=True)
+    again = subprocess.run(command, cwd=book, env=_env(), capture_output=True, text=True,
+                           timeout=600, check=True)
+    assert "WARNING" not in again.stderr  # MkDocs' own warning about dirty builds, too
+    assert _kept(again.stderr)[0] > 0
+
+
+def test_a_manifest_is_trusted_only_for_files_as_it_left_them(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / ".kept-dotfile").write_text("not the build's", encoding="utf-8")
+    (site / "old.html").write_text("an earlier build's", encoding="utf-8")
+    path = tmp_path / "manifest.json"
+    page = buildcache.BuiltPage("inputs", "a/index.html", ({"location": "a/"},), ("x",))
+    warm = buildcache.WarmBuild(path, site, "site")
+    assert not warm.warm  # no manifest: the folder is emptied, as a cold build does
+    assert [p.name for p in site.iterdir()] == [".kept-dotfile"]
+    (site / "a").mkdir()  # what the build writes
+    (site / "a/index.html").write_text("a", encoding="utf-8")
+    (site / "b.html").write_text("b", encoding="utf-8")
+    warm.navigation = "nav"
+    warm.save({"a.md": page}, ())
+    (site / "b.html").write_text("B", encoding="utf-8")  # changed since: not trusted
+    (site / "c.html").write_text("c", encoding="utf-8")  # not the build's
+
+    again = buildcache.WarmBuild(path, site, "site")
+    assert again.warm
+    assert sorted(p.name for p in site.rglob("*")) == [".kept-dotfile", "a", "index.html"]
+    again.navigation = "nav"
+    assert again.reusable("a.md", "a/index.html", "inputs") == page
+    assert again.reusable("a.md", "a/index.html", "other inputs") is None
+    again.navigation = "another nav"
+    assert again.reusable("a.md", "a/index.html", "inputs") is None
+
+    # Another site signature (configuration, theme, code, file list): nothing is kept.
+    other = buildcache.WarmBuild(path, site, "another site")
+    assert not other.warm and sorted(p.name for p in site.iterdir()) == [".kept-dotfile"]
+
+
+@pytest.mark.parametrize("body", ["", "{", "[]", '{"format": "briefbook-build-cache"}',
+                                  '{"format": "briefbook-build-cache", "version": 1, '
+                                  '"site": "s", "navigation": "", "files": {"a": [1]}, '
+                                  '"pages": {}, "sources": {}}'])
+def test_a_damaged_manifest_is_a_miss(tmp_path: Path, body: str) -> None:
+    path = tmp_path / "manifest.json"
+    path.write_text(body, encoding="utf-8")
+    assert buildcache.load(path) is buildcache.EMPTY
+    # Authenticated with the user's key, a malformed body is still a miss.
+    key = checkcache.user_key()
+    assert key is not None
+    data = body.encode()
+    path.write_bytes(hmac.new(key, data, hashlib.sha256).hexdigest().encode() + b"\n" + data)
+    assert buildcache.load(path) is buildcache.EMPTY
+
+
+def test_a_manifest_not_written_with_the_users_key_is_a_miss(tmp_path: Path) -> None:
+    """Its search entries go into the site: one written by anything else is never read."""
+    path = tmp_path / "manifest.json"
+    entry = {"location": "a/", "title": "<img src=x onerror=alert(1)>", "text": ""}
+    page = buildcache.BuiltPage("inputs", "a/index.html", (entry,), ())
+    buildcache.save(path, buildcache.Manifest("site", "nav", {}, {"a.md": page}, {}))
+    assert buildcache.load(path).pages["a.md"] == page
+    mac, _, data = path.read_bytes().partition(b"\n")
+    forged = data.replace(b"alert(1)", b"alert(2)")
+    path.write_bytes(mac + b"\n" + forged)
+    assert buildcache.load(path) is buildcache.EMPTY
+    other_key = hmac.new(b"another user", forged, hashlib.sha256).hexdigest().encode()
+    path.write_bytes(other_key + b"\n" + forged)
+    assert buildcache.load(path) is buildcache.EMPTY
+
+
+def test_search_entries_keep_a_cold_builds_order() -> None:
+    rebuilt = {"b/": [{"location": "b/"}, {"location": "b/#x"}], "c/": []}
+    kept = {"a/": ({"location": "a/"},), "c/": ({"location": "c/"},)}
+    merged = buildcache.merged_search(["a/", "b/", "c/"], rebuilt, kept)
+    assert [e["location"] for e in merged] == ["a/", "b/", "b/#x"]
