@@ -230,8 +230,8 @@ def _encode(value: Any, here: str) -> Any:
     kind = type(value)
     if kind in _PLAIN:
         return value
-    if kind is tuple or kind is list:
-        return [_encode(item, here) for item in value]
+    if kind is tuple or kind is list:  # leaves are mostly plain: no call for them
+        return [item if type(item) in _PLAIN else _encode(item, here) for item in value]
     if kind is dt.date:
         return (_DATE, value.toordinal())
     if kind is Location and value.path == here:
@@ -243,7 +243,8 @@ def _encode(value: Any, here: str) -> Any:
     values = [getattr(value, name) for name in names]
     while values and _is_default(values[-1], defaults[len(values) - 1]):
         values.pop()
-    return (number, *[_encode(item, here) for item in values])
+    return (number, *[item if type(item) in _PLAIN else _encode(item, here)
+                      for item in values])
 
 
 def _is_default(value: Any, default: Any) -> bool:
