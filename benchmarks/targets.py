@@ -205,12 +205,19 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
                          None, NOT_MEASURED, "<= 0.30x", None))
         rows.append(_row("warm_build_identical", "2. warm site = cold build of the same tree",
                          None, NOT_MEASURED, "byte-identical", None))
-    serve = results.get("serve", {})
+    # `make serve` runs `serve --dirty`: that is the preview the target is about; the full
+    # rebuild's time is shown beside it.
+    full = results.get("serve", {})
+    dirty = results.get("serve_dirty", {})
+    serve = dirty if dirty and not dirty.get("skipped") else full
     if not serve.get("skipped"):
         limit = 0.5 if events <= 1000 else 1.5
-        rows.append(_row("edit_to_preview_s", "3. edit to preview under serve",
-                         serve["edit_to_page_s"], f"{serve['edit_to_page_s']:.2f} s",
-                         f"<= {limit} s", serve["edit_to_page_s"] <= limit))
+        shown = f"{serve['edit_to_page_s']:.2f} s"
+        if serve is dirty and full and not full.get("skipped"):
+            shown += f" (--dirty; full rebuild {full['edit_to_page_s']:.1f} s)"
+        rows.append(_row("edit_to_preview_s", "3. edit to preview under make serve",
+                         serve["edit_to_page_s"], shown, f"<= {limit} s",
+                         serve["edit_to_page_s"] <= limit))
         whole = bool(serve["search_index_complete"] and serve["search_index_has_edit"]
                      and not serve["search_index_duplicates"]
                      and not serve["search_index_stale"])
@@ -246,9 +253,9 @@ def verdicts(results: dict[str, Any]) -> list[dict[str, Any]]:
     rows.append(_row("build_peak_mib", "6. peak memory, build", build_peak,
                      f"{build_peak:.0f} MiB", f"<= {GIB_MIB} MiB", build_peak <= GIB_MIB))
     if not serve.get("skipped"):
-        rows.append(_row("serve_peak_mib", "6. peak memory, serve", serve["peak_mib"],
-                         f"{serve['peak_mib']:.0f} MiB", f"<= {GIB_MIB} MiB",
-                         serve["peak_mib"] <= GIB_MIB))
+        peak = max(p["peak_mib"] for p in (full, dirty) if p and not p.get("skipped"))
+        rows.append(_row("serve_peak_mib", "6. peak memory, serve", peak,
+                         f"{peak:.0f} MiB", f"<= {GIB_MIB} MiB", peak <= GIB_MIB))
     else:
         rows.append(_row("serve_peak_mib", "6. peak memory, serve", None, NOT_MEASURED,
                          f"<= {GIB_MIB} MiB", None))

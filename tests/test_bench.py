@@ -126,6 +126,9 @@ def test_benchmark_runs_every_phase_on_a_valid_book(tmp_path: Path) -> None:
     assert comparison["identical"] is True, comparison
     # Every page was compared: `briefbook build` adds its site marker to what mkdocs builds.
     assert comparison["files"] == data["site"]["files"] + 1
+    # ... and warm: the one-event edit was built from the last site, most pages kept.
+    kept = data["warm_build"]["pages_kept"]
+    assert kept["kept"] + kept["built"] == kept["pages"] and kept["kept"] > kept["built"], kept
     assert data["check"]["messages_identical"] is True
     rows = {row["key"]: row for row in data["targets"]}
     assert tuple(rows) == TARGETS
