@@ -56,7 +56,7 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     if checked.errors:
         return Produced(checked, ())
     templates = templates or Templates(root)
-    code = code_digest("*") if warm else ""
+    code = buildcache.digest(code_digest("*"), buildcache.library_versions()) if warm else ""
     if warm:
         templates.prose_html.update(buildcache.load_prose(root, code))
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,

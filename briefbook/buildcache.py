@@ -26,12 +26,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import hmac
+import importlib.metadata
 import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,11 @@ class BuiltPage:
     """Its entries in the search index, in order."""
     anchors: tuple[str, ...]
     """The anchors it holds, for checking links into it."""
+    links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    """Its links to anchors of other pages (by source path: anchor to the link as written),
+    checked again when it is kept: the heading it points to may be gone."""
+    title: str | None = None
+    """Its title, for a theme that lists every page."""
 
 
 @dataclass(frozen=True)
@@ -101,10 +107,13 @@ def load(path: Path) -> Manifest:
         return Manifest(
             site=str(body["site"]), navigation=str(body["navigation"]),
             files={str(k): (int(v[0]), int(v[1])) for k, v in body["files"].items()},
-            pages={str(k): BuiltPage(str(v["inputs"]), str(v["dest"]),
-                                     tuple(dict(e) for e in v["search"]),
-                                     tuple(str(a) for a in v["anchors"]))
-                   for k, v in body["pages"].items()},
+            pages={str(k): BuiltPage(
+                str(v["inputs"]), str(v["dest"]), tuple(dict(e) for e in v["search"]),
+                tuple(str(a) for a in v["anchors"]),
+                {str(t): {str(a): str(link) for a, link in links.items()}
+                 for t, links in v["links"].items()},
+                None if v["title"] is None else str(v["title"]))
+                for k, v in body["pages"].items()},
             sources={str(k): (int(v[0]), int(v[1])) for k, v in body["sources"].items()})
     except (ValueError, KeyError, TypeError, AttributeError, IndexError):
         return EMPTY
@@ -116,7 +125,7 @@ def save(path: Path, manifest: Manifest) -> None:
             "navigation": manifest.navigation,
             "files": {k: list(v) for k, v in sorted(manifest.files.items())},
             "pages": {k: {"inputs": p.inputs, "dest": p.dest, "search": list(p.search),
-                          "anchors": list(p.anchors)}
+                          "anchors": list(p.anchors), "links": p.links, "title": p.title}
                       for k, p in sorted(manifest.pages.items())},
             "sources": {k: list(v) for k, v in sorted(manifest.sources.items())}}
     write_signed(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
@@ -220,27 +229,80 @@ def clean(site: Path) -> None:
 
 
 def prune(site: Path, manifest: Manifest) -> set[str]:
-    """Delete every file of ``site`` that is not as the last build left it; return the files
-    that are."""
+    """Delete every file of ``site`` that is not as the last build left it, every symbolic
+    link (a build writes none) and every folder left empty (a build makes none); return the
+    files that are as it left them."""
     kept: set[str] = set()
-    for rel, st in site_files(site).items():
-        if manifest.files.get(rel) == st:
-            kept.add(rel)
-        else:
-            (site / rel).unlink(missing_ok=True)
+    for current, dirnames, filenames in os.walk(site, topdown=False):
+        top = current == str(site)
+        for name in filenames + dirnames:
+            if top and name.startswith("."):
+                continue
+            path = Path(current, name)
+            rel = path.relative_to(site).as_posix()
+            if path.is_symlink():
+                path.unlink()
+            elif name in filenames:
+                if manifest.files.get(rel) == stat_of(path):
+                    kept.add(rel)
+                else:
+                    path.unlink(missing_ok=True)
+            elif not any(path.iterdir()):
+                path.rmdir()
     return kept
 
 
 def copy_site(site: Path, into: Path) -> None:
-    """Copy the site folder into the (empty) staging folder, times kept, top-level dot-entries
-    left out: the warm build's starting point, so a failed build leaves ``site`` as it was."""
-    for entry in sorted(site.iterdir()):
-        if entry.name.startswith("."):
-            continue
-        if entry.is_dir() and not entry.is_symlink():
-            shutil.copytree(entry, into / entry.name, symlinks=True)
-        elif entry.is_file():
-            shutil.copy2(entry, into / entry.name)
+    """Copy the site folder into the (empty) staging folder: the warm build's starting point,
+    so a failed build leaves ``site`` as it was.  Times are kept (``prune`` compares them);
+    modes are not, so a copy's files and folders are made as a build makes them; top-level
+    dot-entries and symbolic links are left out."""
+    for current, dirnames, filenames in os.walk(site):
+        rel = Path(current).relative_to(site)
+        if current == str(site):
+            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+            filenames = [f for f in filenames if not f.startswith(".")]
+        dirnames[:] = [d for d in dirnames if not Path(current, d).is_symlink()]
+        for name in dirnames:
+            (into / rel / name).mkdir()
+        for name in filenames:
+            source = Path(current, name)
+            if source.is_symlink():
+                continue
+            target = into / rel / name
+            shutil.copyfile(source, target)
+            st = source.stat()
+            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+
+
+_LIBRARIES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions",
+              "jinja2", "nh3", "pyyaml", "icalendar")
+
+
+def library_versions() -> dict[str, str]:
+    """The versions of what renders, converts and sanitises a page: an upgrade of any of
+    them (a sanitiser's fix) must not leave pages made by the old one."""
+    found = {}
+    for name in _LIBRARIES:
+        try:
+            found[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            found[name] = ""
+    return found
+
+
+def tree_fingerprint(folders: Iterable[str]) -> list[tuple[str, int, int]]:
+    """Every file under ``folders``, dot-folders included (a theme's own ``.icons`` are
+    inlined into pages), with its size and time."""
+    found = []
+    for folder in folders:
+        for current, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                st = stat_of(Path(current, name))
+                if st is not None:
+                    found.append((str(Path(current, name)), *st))
+    return found
 
 
 def merged_search(order: Sequence[str], rebuilt: Mapping[str, Sequence[Mapping[str, Any]]],
@@ -290,9 +352,9 @@ class WarmBuild:
         self.reused[src_uri] = built
         return built
 
-    def save(self, pages: Mapping[str, BuiltPage], sources: Iterable[tuple[str, str]]) -> None:
-        """Record this build: its pages, the static files' sources (``(src_uri,
-        abs_src_path)``) and every file now in the site folder."""
-        stats = {src: st for src, path in sources if (st := stat_of(Path(path))) is not None}
+    def save(self, pages: Mapping[str, BuiltPage], sources: Mapping[str, Stat]) -> None:
+        """Record this build: its pages, the static files' sources as they were before they
+        were copied (an edit meanwhile is then seen next time) and every file now in the site
+        folder."""
         save(self.path, Manifest(self.site, self.navigation, site_files(self.site_dir),
-                                 dict(pages), stats))
+                                 dict(pages), dict(sources)))

@@ -8,7 +8,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import html
-import importlib.metadata
+import importlib.util
 import logging
 import os
 import posixpath
@@ -17,7 +17,7 @@ import shutil
 import tempfile
 import urllib.parse
 from collections.abc import Callable, Mapping
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Literal, TypeVar
 
 import jinja2
@@ -26,10 +26,11 @@ from mkdocs.config import config_options as c
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.exceptions import PluginError
 from mkdocs.livereload import LiveReloadServer
-from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.plugins import BasePlugin, CombinedEvent, event_priority
 from mkdocs.structure.files import File, Files
 from mkdocs.structure.nav import Navigation
 from mkdocs.structure.pages import Page as MkPage
+from mkdocs.utils import get_build_datetime
 from mkdocs.utils.templates import TemplateContext
 
 from briefbook import buildcache
@@ -82,9 +83,9 @@ def exclude_from_search(content: str, headings: frozenset[str]) -> str:
 
 
 def _nav_paths(nav: object) -> set[str]:
-    """The pages named in the configuration's ``nav``."""
+    """The pages named in the configuration's ``nav``, as MkDocs reads their paths."""
     if isinstance(nav, str):
-        return {nav} if nav.endswith(".md") else set()
+        return {PurePosixPath(nav.lstrip("/")).as_posix()} if nav.endswith(".md") else set()
     if isinstance(nav, dict):
         return set().union(*(_nav_paths(v) for v in nav.values()))
     if isinstance(nav, list):
@@ -99,11 +100,23 @@ def _outline(items: list[Any]) -> list[Any]:
             for item in items]
 
 
-def _version(distribution: str) -> str:
-    try:
-        return importlib.metadata.version(distribution)
-    except importlib.metadata.PackageNotFoundError:  # a fork (ProperDocs) may be all there is
-        return ""
+_NOT_SHOWN = frozenset({"site_dir", "config_file_path", "dev_addr", "watch", "strict",
+                        "plugins", "theme"})
+"""Settings no page shows (the staging folder's path, the preview's address), and the two
+digested on their own."""
+
+
+def _plain(value: object) -> object:
+    """A setting as plain data for its digest: an object's ``repr`` may hold its address."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_plain(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, (set, frozenset)) else items
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    shown = str(value)
+    return type(value).__qualname__ if " at 0x" in shown else shown
 
 
 class _WarningCount(logging.Handler):
@@ -205,7 +218,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._must: dict[str, bool] = {}
         self._built: dict[str, buildcache.BuiltPage] = {}
         self._warnings = _WarningCount()
-        self._failed = False
+        self._failed = self._completed = False
+        self._inputs: dict[str, str] = {}
+        """Each page's digest, taken before MkDocs read it."""
+        self._sources: dict[str, buildcache.Stat] = {}
 
     def on_startup(self, *, command: Literal["build", "gh-deploy", "serve"],
                    dirty: bool) -> None:
@@ -273,7 +289,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         # nested a thousand deep would stop it with a traceback before any message.
         self._produced = _guarded(lambda: self._produce(config))
         if self._caching:
-            self._failed = False
+            self._failed = self._completed = False
             self._warnings.count = 0
             for engine in _ENGINES:
                 logging.getLogger(engine).addHandler(self._warnings)
@@ -363,6 +379,12 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._warm = warm = buildcache.WarmBuild(path, site_dir, self._site_signature(config,
                                                                                      files))
         self._nav, self._files, self._must, self._built = nav, files, {}, {}
+        self._inputs = {}
+        # The sources as they are before MkDocs copies them: one edited meanwhile differs
+        # from this record next time, and is copied again.
+        self._sources = {f.src_uri: st for f in files
+                         if not f.is_documentation_page() and f.abs_src_path is not None
+                         and (st := buildcache.stat_of(Path(f.abs_src_path))) is not None}
         for file in files:
             if file.is_documentation_page():
                 file.is_modified = functools.partial(self._must_build, file)  # type: ignore[method-assign]
@@ -372,22 +394,27 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                                                         str(f.abs_src_path)), file)
 
     def _site_signature(self, config: MkDocsConfig, files: Files) -> str:
-        """What every page is made of: briefbook's code and templates, the theme, the
-        configuration, the plugins' settings and the site's file list."""
-        settings = {key: config.get(key) for key in (
-            "site_name", "site_url", "site_description", "site_author", "repo_url",
-            "repo_name", "edit_uri", "copyright", "use_directory_urls", "extra", "extra_css",
-            "extra_javascript", "extra_templates", "markdown_extensions", "mdx_configs",
-            "nav", "validation")}
+        """What every page is made of: briefbook's code and templates, the libraries'
+        versions, the theme's files, every setting a page may show, the plugins' options, the
+        build's date as pages show it and the site's file list (with what is excluded)."""
         theme = config.theme
+        material = importlib.util.find_spec("material")
+        own = [Path(p).resolve() for p in (material.submodule_search_locations or [])
+               ] if material else []
+        # Material's own files are its version; a book's and briefbook's overrides are
+        # listed whole, dot-folders (custom icons) too.
+        overrides = [d for d in theme.dirs
+                     if not any(Path(d).resolve().is_relative_to(p) for p in own)]
         return buildcache.digest(
-            buildcache.VERSION, code_digest("*"), _version("mkdocs"), _version("mkdocs-material"),
-            settings,
-            {key: theme[key] for key in theme}, list(theme.dirs), str(theme.locale),
-            theme_fingerprint(theme.dirs), [p.pattern for p in self._theme_scripts.patterns],
-            {name: dict(plugin.config) for name, plugin in config.plugins.items()},
-            self._pdf, os.environ.get("SOURCE_DATE_EPOCH"),
-            [(f.src_uri, f.dest_uri, f.url, f.is_documentation_page()) for f in files])
+            buildcache.VERSION, code_digest("*"), buildcache.library_versions(),
+            _plain({key: value for key, value in config.items() if key not in _NOT_SHOWN}),
+            _plain(dict(theme)), list(theme.dirs), str(theme.locale),
+            theme_fingerprint(theme.dirs), buildcache.tree_fingerprint(overrides),
+            [p.pattern for p in self._theme_scripts.patterns],
+            {name: _plain(plugin.config) for name, plugin in config.plugins.items()},
+            self._pdf, get_build_datetime().strftime("%Y-%m-%d"),
+            [(f.src_uri, f.dest_uri, f.url, f.is_documentation_page(), str(f.inclusion))
+             for f in files])
 
     def _must_build(self, file: File) -> bool:
         """MkDocs' ``is_modified`` for a page, in the warm build."""
@@ -399,12 +426,27 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                     and file.src_uri not in nav_pages and file.page is not None):
                 if not warm.navigation and self._nav is not None:
                     warm.navigation = buildcache.digest(_outline(self._nav.items))
-                built = warm.reusable(file.src_uri, file.dest_uri, self._inputs_of(file))
-                if built is not None:
-                    file.page.present_anchor_ids = set(built.anchors)  # for links into it
+                inputs = self._inputs[file.src_uri] = self._inputs_of(file)
+                built = warm.reusable(file.src_uri, file.dest_uri, inputs)
+                if built is not None and self._files is not None:
+                    # What MkDocs would know of the page had it read it: its anchors (for
+                    # links into it), its links to other pages' anchors (still checked), and
+                    # its title (for a theme listing every page).
+                    page = file.page
+                    page.present_anchor_ids = set(built.anchors)
+                    targets = {t: self._files.get_file_from_path(t) for t in built.links}
+                    page.links_to_anchors = {target: dict(built.links[t])
+                                             for t, target in targets.items() if target}
+                    page.title = built.title
                     decided = False
             self._must[file.src_uri] = decided
         return decided
+
+    def on_pre_page(self, page: MkPage, /, *, config: MkDocsConfig,
+                    files: Files) -> MkPage | None:
+        if self._warm is not None:  # before MkDocs reads it: an edit meanwhile is seen later
+            self._inputs[page.file.src_uri] = self._inputs_of(page.file)
+        return page
 
     def _inputs_of(self, file: File) -> str:
         """What a page is made of besides the site: its text, address and "last changed"."""
@@ -500,7 +542,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         return add_policy(output_content, self._theme_scripts)
 
     @event_priority(50)  # before the search plugin writes its index
-    def on_post_build(self, *, config: MkDocsConfig) -> None:
+    def _finish_build(self, *, config: MkDocsConfig) -> None:
         if self.config.cname:
             Path(config.site_dir, "CNAME").write_text(self.config.cname.strip().lower() + "\n",
                                                      encoding="ascii")
@@ -546,18 +588,29 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                 self._built[file.src_uri] = reused
                 continue
             rebuilt[key] = entries = by_page.get(key, [])
-            anchors = file.page.present_anchor_ids if file.page is not None else None
-            if anchors is not None:
+            page, inputs = file.page, self._inputs.get(file.src_uri)
+            if page is not None and page.present_anchor_ids is not None and inputs:
+                links = {target.src_uri: dict(anchors)
+                         for target, anchors in (page.links_to_anchors or {}).items()}
                 self._built[file.src_uri] = buildcache.BuiltPage(
-                    self._inputs_of(file), file.dest_uri, tuple(entries), tuple(sorted(anchors)))
+                    inputs, file.dest_uri, tuple(entries),
+                    tuple(sorted(page.present_anchor_ids)), links, page.title)
         index.entries = buildcache.merged_search(order, rebuilt, kept)
         navigation = buildcache.digest(_outline(self._nav.items)) if self._nav else ""
-        if warm.navigation and warm.navigation != navigation:
+        if warm.reused and warm.navigation and warm.navigation != navigation:
             log.warning("briefbook: the navigation changed while the warm build kept pages; "
                         "build again with 'briefbook build --no-cache'")
         warm.navigation = navigation
         log.info("briefbook: %d of %d pages kept from the last build, %d built",
                  len(warm.reused), len(pages), len(pages) - len(warm.reused))
+
+    @event_priority(-100)
+    def _finished(self, *, config: MkDocsConfig) -> None:
+        # The last step of a build that ran to its end: only such a build is recorded (Ctrl-C
+        # is no error to MkDocs, and on_shutdown runs after it too).
+        self._completed = True
+
+    on_post_build = CombinedEvent(_finish_build, _finished)
 
     def on_build_error(self, *, error: Exception) -> None:
         self._failed = True
@@ -581,11 +634,9 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                 logging.getLogger(engine).removeHandler(self._warnings)
                 logging.getLogger(f"{engine}.commands.build").removeFilter(_not_dirty_warning)
             warm, files = self._warm, self._files
-            if warm is not None and files is not None and not self._failed \
-                    and not self._warnings.count:
-                _guarded(lambda: warm.save(self._built, (
-                    (f.src_uri, f.abs_src_path) for f in files
-                    if not f.is_documentation_page() and f.abs_src_path is not None)))
+            if (warm is not None and files is not None and self._completed
+                    and not self._failed and not self._warnings.count):
+                _guarded(lambda: warm.save(self._built, self._sources))
             self._warm = None
         if self._pages_dir is not None:
             shutil.rmtree(self._pages_dir, ignore_errors=True)

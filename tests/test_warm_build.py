@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -176,7 +177,7 @@ def test_a_manifest_is_trusted_only_for_files_as_it_left_them(tmp_path: Path) ->
     (site / "a/index.html").write_text("a", encoding="utf-8")
     (site / "b.html").write_text("b", encoding="utf-8")
     warm.navigation = "nav"
-    warm.save({"a.md": page}, ())
+    warm.save({"a.md": page}, {})
     (site / "b.html").write_text("B", encoding="utf-8")  # changed since: not trusted
     (site / "c.html").write_text("c", encoding="utf-8")  # not the build's
 
@@ -231,3 +232,117 @@ def test_search_entries_keep_a_cold_builds_order() -> None:
     kept = {"a/": ({"location": "a/"},), "c/": ({"location": "c/"},)}
     merged = buildcache.merged_search(["a/", "b/", "c/"], rebuilt, kept)
     assert [e["location"] for e in merged] == ["a/", "b/", "b/#x"]
+
+
+def _add_pages(book: Path) -> None:
+    """Two hand-written pages outside the navigation, one linking to the other's heading."""
+    (book / "docs/extra.md").write_text("# Extra\n\nSee [the part](extra2.md#old-heading).\n",
+                                        encoding="utf-8")
+    (book / "docs/extra2.md").write_text("# Extra two\n\n## Old heading\n\nText.\n",
+                                         encoding="utf-8")
+    _git(book, "add", "-A")
+    _git(book, "commit", "-q", "-m", "pages")
+
+
+def test_settings_a_page_shows_are_part_of_what_it_is_made_of(small_book: Path) -> None:
+    """Each of these changes pages that the edit itself does not touch: every page is built
+    again, and the result is a cold build's."""
+    _add_pages(small_book)
+    config = small_book / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        "theme:\n", "theme:\n  custom_dir: overrides\n  icon:\n    edit: custom/pen\n"),
+        encoding="utf-8")
+    icon = small_book / "overrides/.icons/custom/pen.svg"
+    icon.parent.mkdir(parents=True)
+    icon.write_text('<svg xmlns="http://www.w3.org/2000/svg"><path d="M1 1h22v22H1z"/></svg>',
+                    encoding="utf-8")
+    _build(small_book)
+    changes: list[Callable[[], object]] = [
+        lambda: icon.write_text(icon.read_text(encoding="utf-8").replace("M1 1", "M2 2"),
+                                encoding="utf-8"),  # a custom icon, inlined into every page
+        lambda: config.write_text(config.read_text(encoding="utf-8").replace(
+            "edit_uri: edit/main/docs/", "edit_uri_template: 'blob/trunk/docs/{path}'"),
+            encoding="utf-8"),  # any setting, not only a list of known ones
+        lambda: config.write_text(config.read_text(encoding="utf-8")
+                                  + "exclude_docs: |\n  extra2.md\n", encoding="utf-8"),
+    ]
+    for change in changes:
+        change()
+        assert _kept(_build(small_book))[0] == 0
+    _build(small_book, "--no-cache", "--site-dir", "site-cold")
+    warm, cold = _tree(small_book / "site"), _tree(small_book / "site-cold")
+    assert not _differences(warm, cold)
+    assert "extra2/index.html" not in warm  # excluded now: gone from the site
+
+
+def test_a_kept_pages_links_to_anchors_are_still_checked(small_book: Path) -> None:
+    _add_pages(small_book)
+    _build(small_book)
+    target = small_book / "docs/extra2.md"
+    target.write_text(target.read_text(encoding="utf-8").replace("Old heading", "New heading"),
+                      encoding="utf-8")
+    failed = _build(small_book, ok=False)  # as a cold build does, though extra.md is kept
+    assert "contains a link 'extra2.md#old-heading'" in failed
+
+
+def test_an_interrupted_build_records_nothing(small_book: Path) -> None:
+    """Ctrl-C is no error to MkDocs, which still runs the plugins' shutdown: a record made
+    then would pair the last site's files with the new sources."""
+    from mkdocs.commands import build
+    from mkdocs.config import load_config
+
+    out = small_book / "out"
+    record = buildcache.manifest_for(out)
+
+    def run(interrupt: bool) -> None:
+        config = load_config(str(small_book / "mkdocs.yml"), site_dir=str(out))
+        config.plugins.on_startup(command="build", dirty=True)
+
+        def stop(**_: object) -> None:
+            raise KeyboardInterrupt
+
+        if interrupt:  # once MkDocs has written every page and file
+            config.plugins.events["post_build"].insert(0, stop)
+        try:
+            build.build(config, dirty=True)
+        finally:
+            config.plugins.on_shutdown()
+
+    run(interrupt=False)
+    recorded = record.read_bytes()
+    (small_book / "docs/index.md").write_text("# Home, edited\n", encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        run(interrupt=True)
+    assert record.read_bytes() == recorded
+
+
+def test_the_navigations_paths_are_read_as_mkdocs_reads_them() -> None:
+    from briefbook.plugin import _nav_paths
+
+    assert _nav_paths(["./about.md", {"A": ["/b/c.md", {"Site": "https://x.org/"}]}]) == {
+        "about.md", "b/c.md"}
+
+
+def test_the_copy_and_pruning_leave_what_a_build_writes(tmp_path: Path) -> None:
+    site, copy = tmp_path / "site", tmp_path / "copy"
+    (site / "places").mkdir(parents=True)
+    (site / "empty").mkdir()
+    (site / "places/index.html").write_text("page", encoding="utf-8")
+    (site / "places/index.html").chmod(0o600)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (site / "places/link").symlink_to(outside)
+    (site / ".briefbook-site").write_text("marker", encoding="utf-8")
+    copy.mkdir()
+    buildcache.copy_site(site, copy)
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == [
+        "empty", "places", "places/index.html"]
+    page = copy / "places/index.html"
+    assert page.stat().st_mode & 0o777 != 0o600  # made as a build makes it
+    assert page.stat().st_mtime_ns == (site / "places/index.html").stat().st_mtime_ns
+    (copy / "places/link").symlink_to(outside)  # however it got there
+    manifest = buildcache.Manifest("s", "n", {"places/index.html": buildcache.stat_of(page)
+                                              or (0, 0)}, {}, {})
+    assert buildcache.prune(copy, manifest) == {"places/index.html"}
+    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == [
+        "places", "places/index.html"]
