@@ -509,6 +509,11 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
 
         content = rewrite_md_links(content, resolve)
         unsearched = self._unsearched.get(page.file.src_uri)
+        if not self._serving:
+            # MkDocs holds every page's Markdown to the end of the build, beside its HTML;
+            # nothing reads a generated page's again (under serve, the kept pages do).
+            page.markdown = ""
+            page.file.content_string = ""
         return exclude_from_search(content, unsearched) if unsearched else content
 
     def on_page_context(self, context: TemplateContext, /, *, page: MkPage,
