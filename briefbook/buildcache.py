@@ -291,20 +291,6 @@ def library_versions() -> dict[str, str]:
     return found
 
 
-def tree_fingerprint(folders: Iterable[str]) -> list[tuple[str, int, int]]:
-    """Every file under ``folders``, dot-folders included (a theme's own ``.icons`` are
-    inlined into pages), with its size and time."""
-    found = []
-    for folder in folders:
-        for current, dirnames, filenames in os.walk(folder):
-            dirnames.sort()
-            for name in sorted(filenames):
-                st = stat_of(Path(current, name))
-                if st is not None:
-                    found.append((str(Path(current, name)), *st))
-    return found
-
-
 def merged_search(order: Sequence[str], rebuilt: Mapping[str, Sequence[Mapping[str, Any]]],
                   kept: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[Mapping[str, Any]]:
     """The search index's entries in page order (as a cold build adds them), a page built

@@ -317,7 +317,6 @@ def _record_classes() -> tuple[type[Any], ...]:
 # -- what the cache is valid for -------------------------------------------------------------
 
 @cache
-@cache
 def code_digest(pattern: str = "*.py") -> str:
     """briefbook's own files matching ``pattern`` (its code; ``*`` adds its templates):
     another version may read, check or render a file differently."""

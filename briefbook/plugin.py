@@ -70,6 +70,11 @@ def _page_key(url: str) -> str:
     return "" if url in ("./", ".") else url
 
 
+def _entry_page(entry: Mapping[str, Any]) -> str:
+    """The page a search entry belongs to, as ``_page_key`` names it."""
+    return _page_key(str(entry["location"]).split("#")[0])
+
+
 def exclude_from_search(content: str, headings: frozenset[str]) -> str:
     """Mark the sections under ``headings`` with Material's ``data-search-exclude``."""
 
@@ -409,7 +414,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             buildcache.VERSION, code_digest("*"), buildcache.library_versions(),
             _plain({key: value for key, value in config.items() if key not in _NOT_SHOWN}),
             _plain(dict(theme)), list(theme.dirs), str(theme.locale),
-            theme_fingerprint(theme.dirs), buildcache.tree_fingerprint(overrides),
+            theme_fingerprint(theme.dirs), theme_fingerprint(overrides, dot_folders=True),
             [p.pattern for p in self._theme_scripts.patterns],
             {name: _plain(plugin.config) for name, plugin in config.plugins.items()},
             self._pdf, get_build_datetime().strftime("%Y-%m-%d"),
@@ -568,7 +573,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             return
         previous.entries = [
             entry for entry in previous.entries
-            if (page := _page_key(str(entry["location"]).split("#")[0])) in self._live
+            if (page := _entry_page(entry)) in self._live
             and page not in self._rebuilt
         ] + current.entries
         current.entries = []
@@ -582,7 +587,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         pages = self._files.documentation_pages()
         by_page: dict[str, list[Mapping[str, Any]]] = {}
         for entry in index.entries:
-            by_page.setdefault(_page_key(str(entry["location"]).split("#")[0]), []).append(entry)
+            by_page.setdefault(_entry_page(entry), []).append(entry)
         order, rebuilt, kept = [], {}, {}
         for file in pages:
             key = _page_key(file.url)

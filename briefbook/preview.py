@@ -18,13 +18,15 @@ from pathlib import Path
 import jinja2
 
 
-def theme_fingerprint(dirs: Iterable[str]) -> tuple[tuple[str, int, int], ...]:
-    """Every file of the theme folders outside dot-folders, with its modification time and
-    size: an edited, added or removed template changes it."""
+def theme_fingerprint(dirs: Iterable[str], *, dot_folders: bool = False
+                      ) -> tuple[tuple[str, int, int], ...]:
+    """Every file of the theme folders outside dot-folders (with ``dot_folders``, in them too:
+    a book's own ``.icons`` are inlined into pages), with its modification time and size: an
+    edited, added or removed template changes it."""
     found: list[tuple[str, int, int]] = []
     for directory in dirs:
         for current, dirnames, filenames in os.walk(directory):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            dirnames[:] = sorted(d for d in dirnames if dot_folders or not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(current, name)
                 try:

@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from briefbook.buildcache import CACHE_ENV, copy_site, manifest_for
+from briefbook.buildcache import CACHE_ENV, clean, copy_site, manifest_for
 from briefbook.diagnostics import UsageProblem
 from briefbook.render import Page
 
@@ -137,7 +137,12 @@ def build_site(root: Path, site_dir: Path, builder: Builder | None = None,
                 if site.is_dir():
                     print(f"briefbook: starting from the last build in {site_dir} ...",
                           file=sys.stderr, flush=True)
-                    copy_site(site, staging)
+                    try:
+                        copy_site(site, staging)
+                    except OSError as exc:  # a warm start only saves time: build every page
+                        print(f"briefbook: cannot copy the last site ({exc.strerror or exc}); "
+                              "building every page", file=sys.stderr, flush=True)
+                        clean(staging)
             print(f"briefbook: building the site into {site_dir} ...", file=sys.stderr,
                   flush=True)
             process = subprocess.Popen(builder(staging), cwd=root, env=env)

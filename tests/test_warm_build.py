@@ -346,3 +346,12 @@ def test_the_copy_and_pruning_leave_what_a_build_writes(tmp_path: Path) -> None:
     assert buildcache.prune(copy, manifest) == {"places/index.html"}
     assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == [
         "places", "places/index.html"]
+
+
+def test_a_last_site_that_cannot_be_copied_means_a_cold_build(small_book: Path) -> None:
+    _build(small_book)
+    os.mkfifo(small_book / "site/pipe")  # no build writes one; copying it fails
+    log = _build(small_book)
+    assert "cannot copy the last site" in log and "building every page" in log
+    assert _kept(log)[0] == 0
+    assert not (small_book / "site/pipe").exists()
