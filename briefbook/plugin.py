@@ -44,6 +44,7 @@ from briefbook.load import Layout, ReadCache
 from briefbook.memo import PageMemo
 from briefbook.pdf import PDF_ENV, PdfError, pdf_name, publish
 from briefbook.preview import KeptEnvironment, theme_fingerprint
+from briefbook.rawhtml import Stash
 from briefbook.render import (
     HOME_MARK,
     Page,
@@ -213,6 +214,8 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         self._pdf: str | None = None
         self._theme_env = KeptEnvironment()
         self._memo = PageMemo()
+        self._stashes: dict[str, Stash] = {}
+        """Each generated page's raw HTML blocks, from its Markdown to its HTML."""
         # The warm build (`mkdocs build --dirty`, run by `briefbook build`; briefbook.buildcache):
         self._caching = False
         self._warm: buildcache.WarmBuild | None = None
@@ -483,9 +486,13 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         for key, value in page.meta.items():
             if key != "title":
                 page.meta[key] = escape_meta(value)
-        if page.file.src_uri == "index.md" and page.file.generated_by is None and self._home:
-            return f"{markdown}\n\n{HOME_MARK}\n\n{self._home}"
-        return markdown
+        if page.file.generated_by is None:
+            if page.file.src_uri == "index.md" and self._home:
+                return f"{markdown}\n\n{HOME_MARK}\n\n{self._home}"
+            return markdown
+        # A generated page's raw HTML needs no Markdown pass (briefbook.rawhtml).
+        stash = self._stashes[page.file.src_uri] = Stash()
+        return stash.take(markdown)
 
     def on_page_content(self, content: str, /, *, page: MkPage, config: MkDocsConfig,
                         files: Files) -> str | None:
@@ -512,6 +519,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                 return sanitize_page(written) + rewrite_md_links(generated, resolve)
             return sanitize_page(content)
 
+        stash = self._stashes.pop(page.file.src_uri, None)
+        if stash is not None:
+            content = _guarded(lambda: stash.restore(content))
+            page.present_anchor_ids = (page.present_anchor_ids or set()) | stash.anchor_ids()
         content = rewrite_md_links(content, resolve)
         unsearched = self._unsearched.get(page.file.src_uri)
         if not self._serving:

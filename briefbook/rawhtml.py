@@ -1,0 +1,111 @@
+"""Raw HTML blocks that need no Markdown pass.
+
+A generated page is mostly raw HTML (the at-a-glance card, the timeline, the listings'
+tables, converted prose), which Python-Markdown passes through verbatim, but only after two
+HTML parsers have read all of it: its own, to find where each block ends, and MkDocs', to
+collect the ids links may point at. Together they are about a quarter of MkDocs' work on a
+book. So the plugin hands MkDocs each such block as a one-word paragraph, puts the block back
+into the converted page, and collects the block's ids itself.
+
+A block is taken only where Markdown's reading is certain: a run of lines between blank lines
+that starts at the margin with a block-level tag and closes that tag at its very end, with
+nothing but nested markup between (every value the templates insert is escaped or sanitised,
+so no ``<`` in it opens a tag). Everything else stays for Markdown to read.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from markdown.util import BLOCK_LEVEL_ELEMENTS, ETX, STX
+
+_BLOCK_START = re.compile(r"<([a-zA-Z][a-zA-Z0-9]*)[\s>]")
+_ID = re.compile(r'<[a-zA-Z][^<>]*?\sid="([^"<>]*)"')
+_ANCHOR_NAME = re.compile(r'<a\s[^<>]*?\bname="([^"<>]*)"')
+_SPACES_LINE = re.compile(r"(?<=\n) +\n")
+_BLANK = re.compile(r"\n(?:[ \t]*\n)+")
+_BLOCK_LEVEL = frozenset(BLOCK_LEVEL_ELEMENTS) - {"pre", "script", "style", "textarea"}
+"""Markdown's block-level tags; those whose content the browser reads raw are left alone."""
+
+
+def _closes_at_end(block: str, tag: str) -> bool:
+    """Whether the first ``tag`` of ``block`` is closed by the block's last characters, and
+    not before (where Markdown's raw block would end and the rest be read as Markdown)."""
+    if not block.rstrip().endswith(f"</{tag}>"):
+        return False
+    depth = 0
+    pattern = re.compile(rf"<(/?){tag}[\s>]", re.IGNORECASE)
+    end = len(block.rstrip())
+    for m in pattern.finditer(block):
+        depth += -1 if m.group(1) else 1
+        if depth == 0:
+            return m.start() == end - len(tag) - 3
+    return False
+
+
+def normalized(markdown: str) -> str:
+    """``markdown`` with its whitespace as Python-Markdown reads it before anything else (its
+    ``NormalizeWhitespace``, with MkDocs' tab length of 4): a raw block keeps its text as
+    normalised, tabs expanded."""
+    text = markdown.replace(STX, "").replace(ETX, "").replace("\r\n", "\n").replace("\r", "\n")
+    return _SPACES_LINE.sub("\n", text.expandtabs(4))
+
+
+@dataclass
+class Stash:
+    """The blocks taken from one page, by the token that stands for each."""
+
+    nonce: str = field(default_factory=lambda: secrets.token_hex(8))
+    blocks: dict[str, str] = field(default_factory=dict)
+
+    def take(self, markdown: str) -> str:
+        """``markdown`` with every raw HTML block Markdown would pass through replaced by a
+        token; the token is random, so no content can spell it."""
+        markdown = normalized(markdown)
+        parts: list[str] = []
+        last = 0
+        for gap in [*_BLANK.finditer(markdown), None]:
+            end = gap.start() if gap else len(markdown)
+            block = markdown[last:end]
+            start = _BLOCK_START.match(block)
+            if start and start.group(1).lower() in _BLOCK_LEVEL and _closes_at_end(
+                    block, start.group(1)):
+                token = f"bbraw{self.nonce}x{len(self.blocks)}"
+                self.blocks[token] = block.rstrip()
+                block = token
+            parts.append(block)
+            if gap:
+                parts.append(gap.group(0))
+                last = gap.end()
+        return "".join(parts)
+
+    def restore(self, content: str) -> str:
+        """The converted page with each token put back as its block.
+
+        Markdown gives a token its own paragraph, and ends a raw block with a line break;
+        inside another raw block (one that spans blank lines), the token stays as written.
+        """
+        found: list[str] = []
+
+        def put_back(m: re.Match[str]) -> str:
+            found.append(m["token"])
+            return self.blocks[m["token"]] + "\n" if m["wrapped"] else self.blocks[m["token"]]
+
+        pattern = rf"(?P<wrapped><p>)?(?P<token>bbraw{self.nonce}x[0-9]+)(?(wrapped)</p>)"
+        restored = re.sub(pattern, put_back, content)
+        if sorted(found) != sorted(self.blocks):
+            raise AssertionError("a raw HTML block was lost or repeated in the conversion")
+        # Markdown strips the end of the page.
+        return restored.rstrip("\n") if content.endswith("</p>") and found and \
+            content.endswith(f"{found[-1]}</p>") else restored
+
+    def anchor_ids(self) -> set[str]:
+        """The ids (and ``<a name>``) in the blocks, as MkDocs collects them from raw HTML."""
+        found: set[str] = set()
+        for block in self.blocks.values():
+            found.update(html.unescape(v) for v in _ID.findall(block))
+            found.update(html.unescape(v) for v in _ANCHOR_NAME.findall(block))
+        return found
