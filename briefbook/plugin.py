@@ -506,9 +506,12 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         elif not page.is_homepage:  # first heading: HTML, shown as its text
             plain = html.unescape(_TAG.sub("", page.title or ""))
             page.meta["title"] = html.escape(plain, quote=False)
+        by_path, here = files.src_uris, posixpath.dirname(page.file.src_uri)
+
         def resolve(path: str) -> str | None:
-            target = files.get_file_from_path(
-                posixpath.normpath(posixpath.join(posixpath.dirname(page.file.src_uri), path)))
+            # The joined path is already in MkDocs' form: get_file_from_path would take a
+            # tenth of the build normalising it again, once per link.
+            target = by_path.get(posixpath.normpath(posixpath.join(here, path)))
             return None if target is None else target.url_relative_to(page.file)
 
         if page.file.generated_by is None:

@@ -85,22 +85,31 @@ class Stash:
     def restore(self, content: str) -> str:
         """The converted page with each token put back as its block.
 
-        Markdown gives a token its own paragraph, and ends a raw block with a line break;
-        inside another raw block (one that spans blank lines), the token stays as written.
+        Markdown gives a token its own paragraph, and ends a raw block with a line break
+        (but at the end of the page, which it strips); inside another raw block (one that
+        spans blank lines), the token stays as written.
         """
-        found: list[str] = []
-
-        def put_back(m: re.Match[str]) -> str:
-            found.append(m["token"])
-            return self.blocks[m["token"]] + "\n" if m["wrapped"] else self.blocks[m["token"]]
-
-        pattern = rf"(?P<wrapped><p>)?(?P<token>bbraw{self.nonce}x[0-9]+)(?(wrapped)</p>)"
-        restored = re.sub(pattern, put_back, content)
+        # Split at the tokens (a regex over the whole page took as long as the rest).
+        prefix = f"bbraw{self.nonce}x"
+        pieces = content.split(prefix)
+        out, found = [pieces[0]], []
+        for piece in pieces[1:]:
+            digits = len(piece) - len(piece.lstrip("0123456789"))
+            token, rest = prefix + piece[:digits], piece[digits:]
+            block = self.blocks.get(token)
+            if block is None:
+                raise AssertionError(f"an unknown raw HTML token: {token}")
+            found.append(token)
+            if out[-1].endswith("<p>") and rest.startswith("</p>"):
+                out[-1] = out[-1][:-3]
+                out.append(block if not rest[4:] and piece is pieces[-1] else block + "\n")
+                out.append(rest[4:])
+            else:
+                out.append(block)
+                out.append(rest)
         if sorted(found) != sorted(self.blocks):
             raise AssertionError("a raw HTML block was lost or repeated in the conversion")
-        # Markdown strips the end of the page.
-        return restored.rstrip("\n") if content.endswith("</p>") and found and \
-            content.endswith(f"{found[-1]}</p>") else restored
+        return "".join(out)
 
     def anchor_ids(self) -> set[str]:
         """The ids (and ``<a name>``) in the blocks, as MkDocs collects them from raw HTML."""
