@@ -34,15 +34,15 @@ _BLOCK_LEVEL = frozenset(BLOCK_LEVEL_ELEMENTS) - {"pre", "script", "style", "tex
 def _closes_at_end(block: str, tag: str) -> bool:
     """Whether the first ``tag`` of ``block`` is closed by the block's last characters, and
     not before (where Markdown's raw block would end and the rest be read as Markdown)."""
-    if not block.rstrip().endswith(f"</{tag}>"):
+    closing = f"</{tag}>"
+    end = len(block.rstrip())
+    if not block.endswith(closing, 0, end):
         return False
     depth = 0
-    pattern = re.compile(rf"<(/?){tag}[\s>]", re.IGNORECASE)
-    end = len(block.rstrip())
-    for m in pattern.finditer(block):
+    for m in re.finditer(rf"<(/?){tag}[\s>]", block, re.IGNORECASE):
         depth += -1 if m.group(1) else 1
         if depth == 0:
-            return m.start() == end - len(tag) - 3
+            return m.start() == end - len(closing)
     return False
 
 

@@ -3,7 +3,9 @@ would have made it, with the same ids for links to point at."""
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import markdown
 import pytest
@@ -15,15 +17,22 @@ from briefbook.rawhtml import Stash
 from tests.conftest import FIXTURES, REPO, assert_clean_build, copy_book, mkdocs_build
 
 
-def _convert(text: str) -> tuple[str, set[str]]:
-    """``text`` through Python-Markdown with the shipped book's extensions, and the ids
-    MkDocs collects from its raw HTML for link checking."""
+@functools.cache
+def _extensions() -> tuple[list[str], dict[str, Any]]:
+    """The shipped book's Markdown extensions and their settings, from its mkdocs.yml."""
     config = yaml.safe_load((REPO / "mkdocs.yml").read_text(encoding="utf-8"))
     names, options = [], {}
     for entry in config["markdown_extensions"]:
         name, settings = next(iter(entry.items())) if isinstance(entry, dict) else (entry, {})
         names.append(name)
         options[name] = settings or {}
+    return names, options
+
+
+def _convert(text: str) -> tuple[str, set[str]]:
+    """``text`` through Python-Markdown with the shipped book's extensions, and the ids
+    MkDocs collects from its raw HTML for link checking."""
+    names, options = _extensions()
     md = markdown.Markdown(extensions=names, extension_configs=options)
     raw = _RawHTMLPreprocessor()
     raw._register(md)
