@@ -19,11 +19,14 @@ import math
 import os
 import re
 import shutil
+import subprocess
+import sys
+import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from benchmarks import progress
+from benchmarks import REPO, progress
 from benchmarks.phases import Child, briefbook_command, run
 from benchmarks.synthesis import Book
 
@@ -291,5 +294,15 @@ def print_verdicts(rows: list[dict[str, Any]]) -> None:
 
 def set_user_cache(work: Path) -> None:
     """Every child's user cache folder (`briefbook check`'s cache) inside the work folder:
-    the run starts cold and leaves nothing behind."""
+    the run starts cold and leaves nothing behind.  Python's compiled modules go there
+    too, made before any child is timed: an installed program (pip compiles what it
+    installs) imports them instead of compiling its sources on every start, which
+    ``PYTHONDONTWRITEBYTECODE`` in a CI environment would otherwise make each child do."""
     os.environ["XDG_CACHE_HOME"] = str(work / "user-cache")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    os.environ["PYTHONPYCACHEPREFIX"] = str(work / "bytecode")
+    progress("compiling the Python modules once, as installing them does")
+    folders = [*sysconfig.get_paths()["purelib"].split(os.pathsep),
+               str(REPO / "briefbook"), str(REPO / "benchmarks")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", "-j", "0", *sorted(set(folders))],
+                   capture_output=True, check=False, timeout=600)

@@ -32,6 +32,10 @@ class Produced:
     history: History = NO_HISTORY
     """The book's git history, read once for the feeds, the calendar and every page's
     "last changed" line."""
+    rendered: int = 0
+    """Pages rendered, when an earlier render's pages could be reused (``memo``)."""
+    reused: int = 0
+    """Pages an earlier render gave unchanged."""
 
 
 def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | None = None,
@@ -45,8 +49,8 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     serve` across rebuilds; ``site_url`` (default: the book's ``mkdocs.yml``) makes the
     exports' page URLs absolute; ``pdf``, the file the build prints the PDF briefing book
     into, puts a link to it on the home page.  ``warm`` (a warm build): check with
-    `briefbook check`'s read cache, and reuse the prose the last warm build converted; both
-    give what the work would (``checkcache``, ``buildcache``)."""
+    `briefbook check`'s read cache, and reuse the pages the last warm build rendered whose
+    views are unchanged; both give what the work would (``checkcache``, ``buildcache``)."""
     if warm:
         from briefbook.checkcache import cached_check
 
@@ -57,8 +61,8 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
         return Produced(checked, ())
     templates = templates or Templates(root)
     code = buildcache.digest(code_digest("*"), buildcache.library_versions()) if warm else ""
-    if warm:
-        templates.prose_html.update(buildcache.load_prose(root, code))
+    if warm and memo is None:
+        memo = PageMemo(buildcache.load_pages(root, code))
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,
                         templates=templates, memo=memo)
     working_on("writing the data exports")
@@ -67,7 +71,8 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     def exports() -> list[export.ExportFile]:
         return export.export_files(checked.index, url, entered=log.added)
 
-    files = (exports() if memo is None
+    # A warm build's memo holds no exports: fingerprinting the book would be lost work.
+    files = (exports() if memo is None or warm
              else memo.exports((checked.index.book, url, log.added), exports))
     data = [Page(f"{export.DATA_DIR}/{file.path}", file.content.decode("utf-8"))
             for file in files]
@@ -76,10 +81,10 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     data.append(Page(export.DATA_PAGE, export.data_page("")))
     pages = renderer.render_all()
     home = renderer.render_home(pdf)
-    if warm:
-        buildcache.save_prose(root, code, {source: templates.prose_html[source]
-                                           for source in templates.prose_used})
-    return Produced(checked, (*pages, *data, *assets(root)), home, log)
+    if warm and memo is not None and memo.changed:
+        buildcache.save_pages(root, code, memo.pages)
+    counts = (0, 0) if memo is None else (memo.rendered, memo.reused)
+    return Produced(checked, (*pages, *data, *assets(root)), home, log, *counts)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 Lektor-style, the build records, for every page, a digest of everything its HTML is made of
 (its Markdown, the site's configuration, theme, file list and briefbook's own code, its
 "last changed" line), with its search entries and anchors, and the size and time of every file
-it left in the site folder.  The next build (`briefbook build`, or `mkdocs build --dirty`)
-starts from that folder:
+it left in the site folder.  The next build starts from that folder: `briefbook build` builds
+into an empty staging folder and takes each file it keeps from the last site (a hard link: the
+last site is never written), `mkdocs build --dirty` builds in place.
 
-- a file that is not as the last build left it is deleted (so it is written again), and the
-  whole folder is emptied when the configuration, theme, code or file list changed;
+- a file that is not as the last build left it is not kept (in place, it is deleted), and
+  nothing is kept when the configuration, theme, code or file list changed;
 - a page is built again unless its digest is the one recorded and its file is as left;
 - the navigation, in every page, is made of the titles of the pages in it: those are always
   built, first, and when one of their titles changed, every page is built again.
@@ -25,18 +26,19 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import importlib.metadata
 import json
 import os
+import platform
 import shutil
-import tempfile
+import stat
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefbook.checkcache import cache_folder, evict, path_digest, user_key
+from briefbook.memo import Rendered
+from briefbook.usercache import cache_folder, evict, path_digest, read_signed, write_signed
 
 FORMAT = "briefbook-build-cache"
 VERSION = 1
@@ -44,6 +46,8 @@ SUFFIX = ".build.json"
 CACHE_ENV = "BRIEFBOOK_BUILD_CACHE"
 """The manifest `briefbook build` names for the build it runs in a staging folder: the one of
 the site folder the staging folder will replace."""
+LAST_SITE_ENV = "BRIEFBOOK_LAST_SITE"
+"""That site folder, from which the build takes the files it keeps."""
 
 Stat = tuple[int, int]
 """A file's size and modification time (ns): copied with the folder, changed by any write."""
@@ -132,59 +136,38 @@ def save(path: Path, manifest: Manifest) -> None:
     evict(path.parent, SUFFIX)
 
 
-def read_signed(path: Path) -> bytes | None:
-    """The body of a file ``write_signed`` wrote with this user's key, or ``None``."""
-    key = user_key()
-    try:
-        mac, _, data = path.read_bytes().partition(b"\n")
-    except OSError:
-        return None
-    if key is None or not hmac.compare_digest(mac, _mac(key, data)):
-        return None
-    return data
+def _pages_file(root: Path) -> Path:
+    return cache_folder() / "build" / f"{path_digest(root)}{PAGES_SUFFIX}"
 
 
-def write_signed(path: Path, data: bytes) -> None:
-    """Write ``data`` atomically behind its HMAC with this user's key (nothing without one:
-    an unsigned file would never be read)."""
-    key = user_key()
-    if key is None:
-        return
-    with contextlib.suppress(OSError):
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(_mac(key, data) + b"\n" + data)
-        Path(tmp).replace(path)
+PAGES_SUFFIX = ".pages.json"
 
 
-def _mac(key: bytes, data: bytes) -> bytes:
-    return hmac.new(key, data, hashlib.sha256).hexdigest().encode()
-
-
-def _prose_file(root: Path) -> Path:
-    return cache_folder() / "build" / f"{path_digest(root)}.prose.json"
-
-
-def load_prose(root: Path, code: str) -> dict[str, str]:
-    """The prose the last warm build of the book at ``root`` converted (Markdown source to
-    sanitised HTML), when the same code converted it: converting it is about a quarter of
-    rendering every page."""
-    data = read_signed(_prose_file(root))
+def load_pages(root: Path, code: str) -> dict[str, Rendered]:
+    """The pages the last warm build of the book at ``root`` rendered (``memo``), when the
+    same code rendered them; none when the record is missing, damaged or not the user's."""
+    data = read_signed(_pages_file(root))
     try:
         body = json.loads(data) if data is not None else None
         if not isinstance(body, dict) or body.get("code") != code:
             return {}
-        return {str(k): str(v) for k, v in body["html"].items()}
-    except (ValueError, KeyError, AttributeError):
+        return {str(path): Rendered(
+            str(p["key"]), str(p["view"]),
+            tuple((str(k), str(i), None if t is None else str(t)) for k, i, t in p["uses"]),
+            str(p["text"]), frozenset(str(h) for h in p["unsearched"]))
+            for path, p in body["pages"].items()}
+    except (ValueError, KeyError, TypeError, AttributeError):
         return {}
 
 
-def save_prose(root: Path, code: str, html: Mapping[str, str]) -> None:
-    path = _prose_file(root)
-    write_signed(path, json.dumps({"code": code, "html": dict(sorted(html.items()))},
-                                  ensure_ascii=False).encode())
-    evict(path.parent, ".prose.json")
+def save_pages(root: Path, code: str, pages: Mapping[str, Rendered]) -> None:
+    path = _pages_file(root)
+    body = {"code": code, "pages": {
+        name: {"key": p.key, "view": p.view, "uses": [list(d) for d in p.dependencies],
+               "text": p.text, "unsearched": sorted(p.unsearched)}
+        for name, p in sorted(pages.items())}}
+    write_signed(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+    evict(path.parent, PAGES_SUFFIX)
 
 
 def stat_of(path: Path) -> Stat | None:
@@ -252,27 +235,47 @@ def prune(site: Path, manifest: Manifest) -> set[str]:
     return kept
 
 
-def copy_site(site: Path, into: Path) -> None:
-    """Copy the site folder into the (empty) staging folder: the warm build's starting point,
-    so a failed build leaves ``site`` as it was.  Times are kept (``prune`` compares them);
-    modes are not, so a copy's files and folders are made as a build makes them; top-level
-    dot-entries and symbolic links are left out."""
-    for current, dirnames, filenames in os.walk(site):
-        rel = Path(current).relative_to(site)
-        if current == str(site):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            filenames = [f for f in filenames if not f.startswith(".")]
-        dirnames[:] = [d for d in dirnames if not Path(current, d).is_symlink()]
-        for name in dirnames:
-            (into / rel / name).mkdir()
-        for name in filenames:
-            source = Path(current, name)
-            if source.is_symlink():
-                continue
-            target = into / rel / name
-            shutil.copyfile(source, target)
+def _mode_of_a_new_file() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+def as_left(site: Path, manifest: Manifest) -> set[str]:
+    """The files of the last site ``site`` that are as its build left them: regular files
+    (not links) of the recorded size and time, with the mode a build gives a file."""
+    mode = _mode_of_a_new_file()
+    kept = set()
+    for rel, recorded in manifest.files.items():
+        try:
+            st = os.lstat(site / rel)
+        except OSError:
+            continue
+        if (stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == mode
+                and (st.st_size, st.st_mtime_ns) == recorded):
+            kept.add(rel)
+    return kept
+
+
+def take(source: Path, target: Path) -> bool:
+    """Put a file of the last site into the new one: as a hard link (the last site is only
+    read, never written, and is deleted once the new one is in place), or as a copy with
+    its time where no link can be made (another file system); whether it is there."""
+    if os.path.lexists(target):  # taken already: a copy over a link would write the last site
+        return True
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.link(source, target, follow_symlinks=False)
+        except OSError:
+            shutil.copyfile(source, target, follow_symlinks=False)
             st = source.stat()
             os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+    except OSError:
+        with contextlib.suppress(OSError):
+            target.unlink()
+        return False
+    return True
 
 
 _LIBRARIES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-extensions",
@@ -282,7 +285,7 @@ _LIBRARIES = ("mkdocs", "properdocs", "mkdocs-material", "markdown", "pymdown-ex
 def library_versions() -> dict[str, str]:
     """The versions of what renders, converts and sanitises a page: an upgrade of any of
     them (a sanitiser's fix) must not leave pages made by the old one."""
-    found = {}
+    found = {"python": platform.python_version()}  # its reprs are in the pages' record
     for name in _LIBRARIES:
         try:
             found[name] = importlib.metadata.version(name)
@@ -305,17 +308,23 @@ class WarmBuild:
     """One build's use of the last build's manifest: what may be kept, and the manifest of
     this build, made as it goes."""
 
-    def __init__(self, manifest_path: Path, site_dir: Path, site: str) -> None:
+    def __init__(self, manifest_path: Path, site_dir: Path, site: str,
+                 last_site: Path | None = None) -> None:
+        """``last_site``: where the last build's files are, when not in ``site_dir``
+        (``briefbook build`` builds into an empty staging folder beside it)."""
         self.path = manifest_path
         self.site_dir = site_dir
         self.site = site
         last = load(manifest_path)
         self.last = last if last.site == site else EMPTY
+        self._from = None if last_site is None or last_site == site_dir else last_site
         if self.last is EMPTY:
             clean(site_dir)
             self.kept: set[str] = set()
-        else:
+        elif self._from is None:
             self.kept = prune(site_dir, self.last)
+        else:
+            self.kept = as_left(self._from, self.last)
         self.reused: dict[str, BuiltPage] = {}
         self.navigation = ""
 
@@ -325,15 +334,21 @@ class WarmBuild:
 
     def static_unchanged(self, src_uri: str, dest_uri: str, abs_src_path: str) -> bool:
         """Whether a static file's copy in the site is the one its source makes now."""
-        return (dest_uri in self.kept
-                and self.last.sources.get(src_uri) == stat_of(Path(abs_src_path)))
+        return (self.last.sources.get(src_uri) == stat_of(Path(abs_src_path))
+                and self._keep(dest_uri))
+
+    def _keep(self, dest_uri: str) -> bool:
+        """Whether the last build's file ``dest_uri`` is in the site folder, as it left it."""
+        if dest_uri not in self.kept:
+            return False
+        return self._from is None or take(self._from / dest_uri, self.site_dir / dest_uri)
 
     def reusable(self, src_uri: str, dest_uri: str, inputs: str) -> BuiltPage | None:
         """The last build of a page that is not in the navigation, if it was made of the
         same and its file is as it was left."""
         built = self.last.pages.get(src_uri)
         if (built is None or built.inputs != inputs or built.dest != dest_uri
-                or dest_uri not in self.kept or self.navigation != self.last.navigation):
+                or self.navigation != self.last.navigation or not self._keep(dest_uri)):
             return None
         self.reused[src_uri] = built
         return built

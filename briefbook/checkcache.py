@@ -40,12 +40,12 @@ from briefbook import dates, diagnostics, files, kinds, model
 from briefbook.diagnostics import Diagnostic, Location
 from briefbook.load import DEFAULT_LAYOUT, MAX_FILE_BYTES, Document, Layout, read_document
 from briefbook.pipeline import Checked, StageObserver, check, collector_paused
+from briefbook.usercache import cache_folder, evict, path_digest, user_key
 from briefbook.validate import Validated
 
 FORMAT = "briefbook-check-cache"
 VERSION = 1
-KEPT = 8
-"""Books whose caches are kept; the least recently checked beyond them are removed."""
+
 
 
 def cached_check(root: Path, layout: Layout = DEFAULT_LAYOUT, *,
@@ -337,49 +337,6 @@ def _kinds_fingerprint() -> list[str]:
 
 def _mac(key: bytes, body: bytes) -> str:
     return hmac.new(key, body, hashlib.sha256).hexdigest()
-
-
-def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME")
-    return (Path(base) if base else Path("~/.cache").expanduser()) / "briefbook"
-
-
-def path_digest(root: Path) -> str:
-    """A file name for what is kept about the book (or site) at ``root``."""
-    return hashlib.sha256(os.fsencode(root.resolve())).hexdigest()[:32]
-
-
-def evict(folder: Path, suffix: str = ".cache") -> None:
-    """Keep the caches of the ``KEPT`` books used last."""
-    try:
-        caches = sorted(folder.glob(f"*{suffix}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-        for stale in caches[KEPT:]:
-            stale.unlink(missing_ok=True)
-    except OSError:
-        pass
-
-
-def user_key() -> bytes | None:
-    """This user's secret for the cache's HMAC, made on first use in the user's cache folder
-    (``$XDG_CACHE_HOME/briefbook`` or ``~/.cache/briefbook``): a cache file written by
-    anything but this user's briefbook fails its check.
-    ``None`` (no cache) when it cannot be read or made."""
-    path = cache_folder() / "cache-key"
-    try:
-        key = path.read_bytes()
-        if len(key) >= 32:
-            return key
-    except OSError:
-        pass
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = os.urandom(32)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as out:
-            out.write(key)
-        return key
-    except OSError:
-        return None
 
 
 _REGISTRY = _registry()

@@ -1,11 +1,13 @@
-"""Pages rendered by an earlier rebuild of `mkdocs serve`, reused while what they were made
-from is unchanged.
+"""Pages rendered earlier, reused while what they were made from is unchanged.
 
-A page is a function of its template files, its path and its view (frozen records, all
-compared by value), plus one thing outside the view: the title of every record its prose
-refers to, which the page records while it renders.  An edit re-renders only the pages
-whose view shows the edited record, or whose prose names it; every other page is the
-text the same render would give again.
+A page is a function of its template files, its path, its view (frozen records and the
+views made of them) and what every page may show of the book beyond it (``views.book_wide``),
+plus one thing outside the view: the title of every record its prose refers to, which the
+page records while it renders.  Each view is kept as a fingerprint, a digest of its values
+that is the same in every process, so a render reuses the pages of the last rebuild of
+`mkdocs serve` (kept in memory) or of the last warm build (kept in the user's cache,
+``buildcache``).  An edit re-renders only the pages whose view shows the edited record, or
+whose prose names it; every other page is the text the same render would give again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import functools
+import hashlib
 import types
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -25,62 +28,84 @@ Dependency = tuple[str, str, str | None]
 """A record a page's prose refers to: its kind, id, and title (``None``: no such record)."""
 
 
-class Comparer:
-    """Compares views by value (``same``), each pair of records once: a record shown on many
-    pages (an actor on every page of its events) is compared with its earlier self once per
-    render, not once per page."""
+def _sized(tag: bytes, payload: bytes) -> bytes:
+    return tag + len(payload).to_bytes(8, "little") + payload
+
+
+class Fingerprints:
+    """Digests of views by value, the same for equal values in any process: what ``==``
+    compares (a dataclass's compared fields, in order), except that the pictures' drawing
+    functions (a ``functools.partial`` or a lambda, which ``==`` compares by identity) are
+    taken by what they call with what.  Each dataclass is digested once per render: a
+    record shown on many pages (an actor on every page of its events) is read once."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[int, int], tuple[bool, object, object]] = {}
-        """Pair of ids to the answer, and the pair itself: held, so no id is reused."""
+        self._known: dict[int, tuple[bytes, object]] = {}
+        """A dataclass's id to its digest, and the object itself: held, so no id is reused."""
 
-    def same(self, a: object, b: object) -> bool:
-        """Whether two views hold the same values: ``==``, except that the pictures' drawing
-        functions (a ``functools.partial`` or a lambda, which ``==`` compares by identity)
-        are compared by what they call with what."""
-        if a is b:
-            return True
-        kind: Any = type(a)
-        if kind is not type(b):
-            return False
-        if kind in _PLAIN:
-            return a == b
-        if isinstance(a, (tuple, list)):
-            assert isinstance(b, (tuple, list))
-            return len(a) == len(b) and all(map(self.same, a, b))
-        if dataclasses.is_dataclass(a) and not isinstance(a, type):
-            known = self._known.get((id(a), id(b)))
+    def of(self, value: object) -> str:
+        """The fingerprint of ``value``, as hex."""
+        return hashlib.blake2b(self._encode(value), digest_size=20).hexdigest()
+
+    def _encode(self, value: Any) -> bytes:
+        # Every encoding is self-delimiting (a tag, then a length or a count), so the
+        # encodings of a sequence's items, one after the other, can only be read one way.
+        kind: Any = type(value)
+        if kind is str:
+            return _sized(b"s", value.encode("utf-8", "surrogatepass"))
+        if kind is tuple or kind is list:
+            return ((b"t" if kind is tuple else b"l") + len(value).to_bytes(8, "little")
+                    + b"".join(map(self._encode, value)))
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            known = self._known.get(id(value))
             if known is None:
-                # By the generated ``==`` (fast); where that finds a difference outside a
-                # record, field by field, since a drawing compares by identity under ``==``.
-                answer = a == b or (kind.__module__ not in RECORD_MODULES and all(
-                    self.same(getattr(a, name), getattr(b, name))
-                    for name in _compared_fields(kind)))
-                known = self._known[id(a), id(b)] = (answer, a, b)
+                if kind.__module__ in RECORD_MODULES:
+                    # A record holds only plain values, whose generated repr spells them
+                    # out unambiguously (and three times faster than the walk below).
+                    whole = repr(value).encode("utf-8", "surrogatepass")
+                else:
+                    parts = [_sized(b"c", f"{kind.__module__}.{kind.__qualname__}".encode())]
+                    parts.extend(self._encode(getattr(value, name))
+                                 for name in _compared_fields(kind))
+                    whole = b"".join(parts)
+                digest = hashlib.blake2b(whole, digest_size=20).digest()
+                known = self._known[id(value)] = (b"D" + digest, value)
             return known[0]
-        if isinstance(a, dict):
-            assert isinstance(b, dict)
-            return a.keys() == b.keys() and all(self.same(a[k], b[k]) for k in a)
-        if isinstance(a, types.FunctionType):  # a drawing's lambda: same code, same captures
-            assert isinstance(b, types.FunctionType)
-            return (a.__code__ is b.__code__ and a.__defaults__ == b.__defaults__
-                    and self.same(tuple(c.cell_contents for c in a.__closure__ or ()),
-                                  tuple(c.cell_contents for c in b.__closure__ or ())))
-        if isinstance(a, functools.partial):
-            assert isinstance(b, functools.partial)
-            return (a.func is b.func and self.same(a.args, b.args)
-                    and self.same(a.keywords, b.keywords))
-        return a == b
-
-
-_PLAIN = frozenset({str, int, float, bool, type(None), bytes, dt.date, dt.datetime})
-"""Values compared with ``==`` alone."""
+        if kind is bool or value is None:
+            return b"b" + repr(value).encode()[:1]  # T, F, N
+        tag = _SCALARS.get(kind)
+        if tag is not None:
+            return _sized(tag, repr(value).encode())
+        if kind is bytes:
+            return _sized(b"y", value)
+        if isinstance(value, dict):
+            return (b"m" + len(value).to_bytes(8, "little")
+                    + b"".join(self._encode(k) + self._encode(v) for k, v in value.items()))
+        if isinstance(value, (set, frozenset)):
+            items = sorted(map(self._encode, value))
+            return b"e" + len(items).to_bytes(8, "little") + b"".join(items)
+        if isinstance(value, functools.partial):
+            return b"p" + b"".join(map(self._encode, (value.func, value.args, value.keywords)))
+        if isinstance(value, types.FunctionType):  # a drawing's lambda: its code, captures
+            return b"f" + b"".join(map(self._encode, (
+                value.__module__, value.__qualname__, value.__code__, value.__defaults__,
+                value.__kwdefaults__,
+                tuple(cell.cell_contents for cell in value.__closure__ or ()))))
+        if isinstance(value, types.CodeType):
+            return b"x" + b"".join(map(self._encode, (
+                value.co_firstlineno, value.co_code, value.co_names, value.co_consts)))
+        if isinstance(value, (types.BuiltinFunctionType, type)):
+            return _sized(b"g", f"{value.__module__}.{value.__qualname__}".encode())
+        raise TypeError(f"a view holds a {kind.__qualname__}, which has no fingerprint")
 
 
 RECORD_MODULES = frozenset({"briefbook.model", "briefbook.dates"})
-"""Where the records and their parts are defined: dataclasses that hold no drawing (no
-function), so ``==`` alone says whether they differ."""
+"""Where the records and their parts are defined: dataclasses of strings, numbers, dates,
+tuples, mappings and each other, with the repr ``dataclass`` writes (``tests/test_memo.py``
+holds them to it)."""
 
+_SCALARS = {int: b"i", float: b"r", dt.date: b"a", dt.datetime: b"z"}
+"""Values whose ``repr`` is their value, by their tags."""
 
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
@@ -92,9 +117,9 @@ def _compared_fields(kind: Any) -> tuple[str, ...]:
     return names
 
 
-def same(a: object, b: object) -> bool:
-    """``Comparer.same`` for one comparison."""
-    return Comparer().same(a, b)
+def fingerprint(value: object) -> str:
+    """``Fingerprints.of`` for one value."""
+    return Fingerprints().of(value)
 
 
 def template_stamp(folders: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
@@ -112,9 +137,11 @@ def template_stamp(folders: Iterable[Path]) -> tuple[tuple[str, int, int], ...]:
 
 @dataclass(frozen=True)
 class Rendered:
-    key: tuple[object, ...]
-    """The template, the page's path, the link style and the templates' stamp."""
-    context: Mapping[str, object]
+    key: str
+    """The digest of the template, the page's path, the link style, the templates' stamp
+    and what every page shows of the book."""
+    view: str
+    """The fingerprint of the page's view."""
     dependencies: tuple[Dependency, ...]
     text: str
     unsearched: frozenset[str]
@@ -123,13 +150,23 @@ class Rendered:
 class PageMemo:
     """The pages of the last render, by path."""
 
-    def __init__(self) -> None:
-        self._pages: dict[str, Rendered] = {}
+    def __init__(self, pages: Mapping[str, Rendered] | None = None) -> None:
+        self._pages: dict[str, Rendered] = dict(pages or {})
         self._stamp: tuple[object, ...] = ()
-        self._exports: tuple[object, list[Any]] | None = None
-        self._comparer = Comparer()
+        self._exports: tuple[str, list[Any]] | None = None
+        self._prints = Fingerprints()
         self.reused = 0
         self.rendered = 0
+        self._dropped = False
+
+    @property
+    def pages(self) -> Mapping[str, Rendered]:
+        return self._pages
+
+    @property
+    def changed(self) -> bool:
+        """Whether this render rendered or dropped a page."""
+        return self.rendered > 0 or self._dropped
 
     def templates_changed(self, stamp: tuple[object, ...]) -> bool:
         """Whether the template files differ from the last render's (then compiled
@@ -140,15 +177,19 @@ class PageMemo:
     def start(self) -> None:
         """A new render begins: count afresh."""
         self.reused = self.rendered = 0
-        self._comparer = Comparer()
+        self._dropped = False
+        self._prints = Fingerprints()
 
-    def find(self, path: str, key: tuple[object, ...], context: Mapping[str, object],
+    def fingerprint(self, value: object) -> str:
+        return self._prints.of(value)
+
+    def find(self, path: str, key: str, view: str,
              title_of: Callable[[str, str], str | None]) -> Rendered | None:
-        """The earlier render of ``path``, if it was made from the same ``key`` and
-        ``context`` and every record its prose named still has the title it had."""
+        """The earlier render of ``path``, if it was made with the same ``key`` from a view
+        with the fingerprint ``view`` and every record its prose named still has the title
+        it had."""
         found = self._pages.get(path)
-        if (found is None or found.key != key
-                or not self._comparer.same(found.context, context)
+        if (found is None or found.key != key or found.view != view
                 or any(title_of(kind, record_id) != title
                        for kind, record_id, title in found.dependencies)):
             return None
@@ -162,11 +203,14 @@ class PageMemo:
     def exports(self, made_from: object, make: Callable[[], list[T]]) -> list[T]:
         """The data exports, made again only when what they are made from (the book, the
         site's address, the history) changed: an edit to a hand-written page leaves them."""
-        if self._exports is None or not self._comparer.same(self._exports[0], made_from):
-            self._exports = (made_from, list(make()))
+        made = self._prints.of(made_from)
+        if self._exports is None or self._exports[0] != made:
+            self._exports = (made, list(make()))
         return list(self._exports[1])
 
     def forget_all_but(self, paths: Iterable[str]) -> None:
         """Drop the pages of records that no longer exist."""
         keep = set(paths)
-        self._pages = {p: r for p, r in self._pages.items() if p in keep}
+        kept = {p: r for p, r in self._pages.items() if p in keep}
+        self._dropped = self._dropped or len(kept) < len(self._pages)
+        self._pages = kept

@@ -48,6 +48,7 @@ from briefbook.rawhtml import Stash
 from briefbook.render import (
     HOME_MARK,
     Page,
+    TemplateCache,
     Templates,
     escape_meta,
     rewrite_md_links,
@@ -274,7 +275,12 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         def get_env() -> jinja2.Environment:
             key = (tuple(theme.dirs), theme.locale,
                    theme_fingerprint(theme.dirs) if serving else None)
-            return self._theme_env.get(key, make)
+            return self._theme_env.get(key, made_with_cache)
+
+        def made_with_cache() -> jinja2.Environment:
+            env = make()
+            env.bytecode_cache = TemplateCache()  # compiled once, not every build
+            return env
 
         theme.get_env = get_env  # type: ignore[method-assign]
 
@@ -314,10 +320,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
                            memo=self._memo if self._serving else None,
                            warm=self._caching)
         checked = produced.checked
-        if self._serving:
-            log.info("briefbook: %d pages rendered, %d unchanged", self._memo.rendered,
-                     self._memo.reused)
-            self._memo.start()
+        if self._serving or self._caching:
+            log.info("briefbook: %d pages rendered, %d unchanged", produced.rendered,
+                     produced.reused)
+        self._memo.start()
         for diagnostic in checked.diagnostics:
             if diagnostic.severity == "error":
                 log.error(diagnostic.format())
@@ -384,8 +390,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
             self._warm = None
             return
         path = Path(os.environ.get(buildcache.CACHE_ENV) or buildcache.manifest_for(site_dir))
-        self._warm = warm = buildcache.WarmBuild(path, site_dir, self._site_signature(config,
-                                                                                     files))
+        last_site = os.environ.get(buildcache.LAST_SITE_ENV)
+        self._warm = warm = buildcache.WarmBuild(
+            path, site_dir, self._site_signature(config, files),
+            Path(last_site) if last_site else None)
         self._nav, self._files, self._must, self._built = nav, files, {}, {}
         self._inputs = {}
         # The sources as they are before MkDocs copies them: one edited meanwhile differs

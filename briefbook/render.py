@@ -12,8 +12,10 @@ a template inserts goes through one of two doors:
 
 from __future__ import annotations
 
+import hashlib
 import html
 import itertools
+import json
 import re
 import string
 import urllib.parse
@@ -24,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.bccache
 import markdown
 import nh3
 
@@ -35,6 +38,7 @@ from briefbook.model import REFERENCE
 from briefbook.pipeline import collector_paused
 from briefbook.quotes import Span
 from briefbook.text import INVISIBLE, PROSE_RULES
+from briefbook.usercache import cache_folder, read_signed, write_signed
 
 _MD_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})
 _PROSE_TAGS = {
@@ -147,6 +151,25 @@ def theme_overrides() -> Path:
     return default_templates() / "theme"
 
 
+class TemplateCache(jinja2.BytecodeCache):
+    """Compiled Jinja templates, briefbook's and the theme's, kept between builds in the
+    user's cache folder and signed like every record there (a forged one would run as
+    code).  Jinja takes one only for the same template source and Jinja version.  A
+    template's file name is its key, so the folder holds one file per template of each
+    book and theme used, which stays small."""
+
+    def __init__(self) -> None:
+        self.folder = cache_folder() / "templates"
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        data = read_signed(self.folder / f"{bucket.key}.jinja")
+        if data is not None:
+            bucket.bytecode_from_string(data)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        write_signed(self.folder / f"{bucket.key}.jinja", bucket.bytecode_to_string())
+
+
 class Templates:
     """The Jinja environment and the prose converter: independent of the book's content,
     so `mkdocs serve` keeps one across rebuilds and compiles each template once."""
@@ -163,6 +186,7 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=watch,  # under serve, an edited template is recompiled
+            bytecode_cache=TemplateCache(),
         )
         self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
         # The reader's labels, derived from the record alone (views.py).
@@ -172,11 +196,8 @@ class Templates:
         self.markdown = markdown.Markdown(extensions=["tables", "sane_lists", "fenced_code"])
         self.prose_html: dict[str, str] = {}
         """Sanitised HTML by Markdown source (references already resolved to links)."""
-        self.prose_used: set[str] = set()
-        """The sources converted or looked up: what a warm build keeps for the next."""
 
     def prose_to_html(self, source: str) -> str:
-        self.prose_used.add(source)
         cached = self.prose_html.get(source)
         if cached is None:
             html = self.markdown.reset().convert(source)
@@ -200,6 +221,8 @@ class Renderer:
         self._stamp = (template_stamp([root / "templates" / "pages",
                                        default_templates() / "pages"])
                        if memo is not None else ())
+        self._made_with = json.dumps([self._stamp, directory_urls, views.book_wide(index)])
+        """What every page is made with beside its template, path and view (``memo``)."""
         cache = self.templates.env.cache
         if memo is not None and memo.templates_changed(self._stamp) and cache is not None:
             cache.clear()  # compiled templates too: a new override hides a cached default
@@ -250,9 +273,12 @@ class Renderer:
 
     def _render(self, template: str, path: str,
                 context: dict[str, Any]) -> tuple[str, frozenset[str]]:
-        key = (template, path, self.directory_urls, self._stamp)
-        if self.memo is not None:
-            found = self.memo.find(path, key, context, self._title_of)
+        memo = self.memo
+        if memo is not None:
+            key = hashlib.blake2b(f"{template}\0{path}\0{self._made_with}".encode(),
+                                  digest_size=20).hexdigest()
+            view = memo.fingerprint(context)
+            found = memo.find(path, key, view, self._title_of)
             if found is not None:
                 return found.text, found.unsearched
         helpers = _PageHelpers(self, path)
@@ -262,9 +288,8 @@ class Renderer:
             picture=helpers.picture, event_class=helpers.event_class,
         )
         unsearched = frozenset(helpers.unsearched_headings)
-        if self.memo is not None:
-            self.memo.keep(path, Rendered(key, context, tuple(helpers.dependencies), text,
-                                          unsearched))
+        if memo is not None:
+            memo.keep(path, Rendered(key, view, tuple(helpers.dependencies), text, unsearched))
         return text, unsearched
 
     def _title_of(self, kind: str, record_id: str) -> str | None:

@@ -443,6 +443,13 @@ def _us(index: Index) -> frozenset[str]:
     return seen[1]
 
 
+def book_wide(index: Index) -> tuple[str, ...]:
+    """What a page may show of the book beyond its view: the U.S. actors, which decide
+    every event's class (``event_class``).  A page is a function of its view and this
+    (``memo``)."""
+    return tuple(sorted(_us(index)))
+
+
 def _plain(date: Edtf) -> str:
     """A single date as a reader writes it, without qualifiers: '15 Feb 2021', 'May 2019',
     'spring 2019', '2015', 'the 1980s'."""

@@ -13,10 +13,13 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from briefbook.buildcache import CACHE_ENV, clean, copy_site, manifest_for
+from briefbook.buildcache import CACHE_ENV, LAST_SITE_ENV, manifest_for
 from briefbook.diagnostics import UsageProblem
-from briefbook.render import Page
+
+if TYPE_CHECKING:
+    from briefbook.render import Page
 
 
 def write_pages(pages: Iterable[Page], out_dir: Path) -> int:
@@ -105,9 +108,9 @@ def build_site(root: Path, site_dir: Path, builder: Builder | None = None,
     into place; on any failure or interruption (Ctrl-C or SIGTERM) the previous site is
     left as it was.  ``finish`` fails the build by raising ``BuildFailed``.
 
-    ``warm``: the fresh directory starts as a copy of the previous site, and the builder
-    (``mkdocs_builder(warm=True)``) is told the manifest of that site's build, so it builds
-    again only the pages an edit changed (``briefbook.buildcache``)."""
+    ``warm``: the builder (``mkdocs_builder(warm=True)``) is told the previous site and the
+    manifest of its build, so it builds again only the pages an edit changed and takes the
+    others from that site, which it never writes (``briefbook.buildcache``)."""
     site = (root / site_dir).resolve() if not site_dir.is_absolute() else site_dir
     check_site_dir(root, site, sources)
     try:
@@ -134,15 +137,11 @@ def build_site(root: Path, site_dir: Path, builder: Builder | None = None,
                 staging.chmod(0o755)  # mkdtemp makes it private; a web server must read it
             if warm:
                 env[CACHE_ENV] = str(manifest_for(site))
+                env.pop(LAST_SITE_ENV, None)
                 if site.is_dir():
                     print(f"briefbook: starting from the last build in {site_dir} ...",
                           file=sys.stderr, flush=True)
-                    try:
-                        copy_site(site, staging)
-                    except OSError as exc:  # a warm start only saves time: build every page
-                        print(f"briefbook: cannot copy the last site ({exc.strerror or exc}); "
-                              "building every page", file=sys.stderr, flush=True)
-                        clean(staging)
+                    env[LAST_SITE_ENV] = str(site)
             print(f"briefbook: building the site into {site_dir} ...", file=sys.stderr,
                   flush=True)
             process = subprocess.Popen(builder(staging), cwd=root, env=env)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from briefbook import checkcache
+from briefbook import checkcache, usercache
 from briefbook.checkcache import Store, cached_check
 from briefbook.cli import main
 from briefbook.pipeline import check
@@ -30,7 +30,7 @@ def _owncache_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def cache_file(book: Path) -> Path:
-    return checkcache.cache_folder() / "check" / f"{checkcache.path_digest(book)}.cache"
+    return usercache.cache_folder() / "check" / f"{usercache.path_digest(book)}.cache"
 
 
 def messages(book: Path, *options: str, capsys: pytest.CaptureFixture[str]) -> str:
@@ -116,7 +116,7 @@ def test_a_hostile_cache_runs_nothing_even_with_a_valid_mac(
         minimal_book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     marker = tmp_path / "ran"
     body = pickle.dumps(_Plant(marker))
-    key = checkcache.user_key()
+    key = usercache.user_key()
     assert key is not None
     cache = cache_file(minimal_book)
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -137,7 +137,7 @@ def test_a_cache_made_with_another_key_is_not_trusted(
     event.write_bytes(broken)
     # The forger claims the broken bytes are the clean file: the same entry, the new digest.
     cache = cache_file(minimal_book)
-    key = checkcache.user_key()
+    key = usercache.user_key()
     assert key is not None
     stamp, entries = marshal.loads(cache.read_bytes()[64:])
     forged = [(rel, [hashlib.sha256(broken).hexdigest(), *value[1:]] if rel == EVENT else value)
@@ -165,9 +165,9 @@ def test_no_cache_neither_reads_nor_writes_one(minimal_book: Path,
 
 
 def test_only_the_books_checked_last_keep_a_cache(minimal_book: Path, tmp_path: Path) -> None:
-    books = [copy_book(minimal_book, tmp_path / f"book-{n}") for n in range(checkcache.KEPT + 2)]
+    books = [copy_book(minimal_book, tmp_path / f"book-{n}") for n in range(usercache.KEPT + 2)]
     for n, book in enumerate(books):
         cached_check(book)
         os.utime(cache_file(book), ns=(n * 10**9, n * 10**9))  # checked in this order
-    kept = sorted((checkcache.cache_folder() / "check").glob("*.cache"))
-    assert kept == sorted(cache_file(b) for b in books[-checkcache.KEPT:])
+    kept = sorted((usercache.cache_folder() / "check").glob("*.cache"))
+    assert kept == sorted(cache_file(b) for b in books[-usercache.KEPT:])

@@ -3,13 +3,20 @@ a fresh render of the edited book gives."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import inspect
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
+from briefbook import dates, diagnostics, model
 from briefbook.book import produce
-from briefbook.memo import PageMemo, same
+from briefbook.memo import RECORD_MODULES, Fingerprints, PageMemo, fingerprint
 from briefbook.render import Templates
 
 ROCKETS = "events/2021/2021-03-03-ain-al-asad-rockets.yaml"
@@ -75,17 +82,21 @@ def _draw(x: int, y: int = 0) -> int:
     return x + y
 
 
+def _same(a: object, b: object) -> bool:
+    return fingerprint(a) == fingerprint(b)
+
+
 def test_drawings_compare_by_what_they_draw() -> None:
-    assert same((functools.partial(_draw, 1, y=2),), (functools.partial(_draw, 1, y=2),))
-    assert not same(functools.partial(_draw, 1), functools.partial(_draw, 2))
-    assert not same(functools.partial(_draw, 1), functools.partial(max, 1))
+    assert _same((functools.partial(_draw, 1, y=2),), (functools.partial(_draw, 1, y=2),))
+    assert not _same(functools.partial(_draw, 1), functools.partial(_draw, 2))
+    assert not _same(functools.partial(_draw, 1), functools.partial(max, 1))
 
     def drawing(n: int) -> object:
         return lambda _link: _draw(n)
 
-    assert same(drawing(3), drawing(3))
-    assert not same(drawing(3), drawing(4))
-    assert not same(drawing(3), lambda _link: _draw(3))  # other code
+    assert _same(drawing(3), drawing(3))
+    assert not _same(drawing(3), drawing(4))
+    assert not _same(drawing(3), lambda _link: _draw(3))  # other code
 
 
 def test_exports_are_made_again_only_when_the_book_changed(minimal_book: Path) -> None:
@@ -120,3 +131,56 @@ def test_exports_of_a_preview_are_those_of_a_fresh_build(minimal_book: Path) -> 
     edited = data(memo)
     assert "American strikes" in edited["data/events.json"]
     assert edited == data(None)
+
+
+def test_fingerprints_tell_values_apart() -> None:
+    values = ["1", 1, 1.0, True, None, b"1", ("1",), ["1"], {"1": 1}, {"1"}, ("1", "1"),
+              ("11",), (("1",),), model.Figure(1), model.Figure(2), model.Figure(1, "over")]
+    prints = [fingerprint(v) for v in values]
+    assert len(set(prints)) == len(values)
+    assert fingerprint(model.Figure(1)) == fingerprint(model.Figure(1))
+    with pytest.raises(TypeError, match="has no fingerprint"):
+        fingerprint(object())
+
+
+def test_records_are_plain_values_with_the_generated_repr() -> None:
+    """Records are fingerprinted by their repr, which must spell out every value they
+    compare by (a location, from diagnostics, is part of many): no record defines its own,
+    hides a field from it, or holds a set (whose order is a process's own)."""
+    records = [k for m in (model, dates, diagnostics)
+               for _, k in inspect.getmembers(m, inspect.isclass)
+               if dataclasses.is_dataclass(k) and k.__module__ == m.__name__]
+    assert {m.__name__ for m in (model, dates)} == RECORD_MODULES
+    assert len(records) > 10
+    for kind in records:
+        assert "def __repr__" not in inspect.getsource(kind), kind
+        for field in dataclasses.fields(kind):
+            assert field.repr or not field.compare, (kind, field.name)
+            assert "set" not in str(field.type).lower(), (kind, field.name)
+
+
+_PRINTS = """
+import json, sys
+from pathlib import Path
+from briefbook import kinds
+from briefbook.memo import Fingerprints
+from briefbook.pipeline import check
+index = check(Path(sys.argv[1])).index
+prints = Fingerprints()
+print(json.dumps({kind.page(r.id): prints.of(kind.view(index, kind.name, r))
+                  for kind in kinds.all_kinds()
+                  for r in index.book.records.get(kind.name, ())}))
+"""
+
+
+def test_a_views_fingerprint_is_the_same_in_every_process(minimal_book: Path) -> None:
+    """The warm build reuses pages by fingerprints another process took."""
+    found = []
+    for seed in ("1", "2"):
+        result = subprocess.run([sys.executable, "-c", _PRINTS, str(minimal_book)],
+                                capture_output=True, text=True, check=True, timeout=120,
+                                env={**os.environ, "PYTHONHASHSEED": seed})
+        found.append(json.loads(result.stdout))
+    assert found[0] == found[1] and len(found[0]) > 10
+    assert len(set(found[0].values())) == len(found[0])  # no two pages alike
+    assert Fingerprints  # the class the script uses

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from briefbook import buildcache, checkcache
+from briefbook import buildcache, usercache
 from tests.conftest import FIXTURES, REPO, copy_book
 
 pytestmark = pytest.mark.slow
 
 EVENT = "events/2021/2021-02-15-erbil-rocket-attack.yaml"
+_RENDERED = re.compile(r"briefbook: (\d+) pages rendered, (\d+) unchanged")
 _KEPT = re.compile(r"briefbook: (\d+) of (\d+) pages kept from the last build, (\d+) built")
 
 
@@ -102,6 +103,10 @@ def test_a_warm_build_after_edits_writes_what_a_cold_build_writes(book: Path) ->
     kept, total, built = _kept(warm)
     assert kept > total * 3 // 4, warm[-2000:]  # most pages did not show the edits
     assert built == total - kept
+    # briefbook, too, rendered again only the pages whose view shows the edited records
+    # (the note is on many), reusing the others from the last build's record.
+    rendered, unchanged = map(int, _RENDERED.findall(warm)[0])
+    assert rendered > 0 and unchanged > 0, warm[-2000:]
 
     _build(book, "--no-cache", "--site-dir", "site-cold")
     warm_tree, cold_tree = _tree(book / "site"), _tree(book / "site-cold")
@@ -204,7 +209,7 @@ def test_a_damaged_manifest_is_a_miss(tmp_path: Path, body: str) -> None:
     path.write_text(body, encoding="utf-8")
     assert buildcache.load(path) is buildcache.EMPTY
     # Authenticated with the user's key, a malformed body is still a miss.
-    key = checkcache.user_key()
+    key = usercache.user_key()
     assert key is not None
     data = body.encode()
     path.write_bytes(hmac.new(key, data, hashlib.sha256).hexdigest().encode() + b"\n" + data)
@@ -323,35 +328,85 @@ def test_the_navigations_paths_are_read_as_mkdocs_reads_them() -> None:
         "about.md", "b/c.md"}
 
 
-def test_the_copy_and_pruning_leave_what_a_build_writes(tmp_path: Path) -> None:
-    site, copy = tmp_path / "site", tmp_path / "copy"
+def test_the_last_site_gives_only_what_its_build_left(tmp_path: Path) -> None:
+    site, staging = tmp_path / "site", tmp_path / "staging"
+    (site / "places").mkdir(parents=True)
+    (site / "places/index.html").write_text("page", encoding="utf-8")
+    (site / "places/private.html").write_text("page", encoding="utf-8")
+    outside = tmp_path / "outside.html"
+    outside.write_text("page", encoding="utf-8")
+    (site / "places/link.html").symlink_to(outside)
+    os.mkfifo(site / "pipe")
+    recorded = {rel: buildcache.stat_of(site / rel) or (0, 0)
+                for rel in ("places/index.html", "places/private.html", "pipe", "gone.html")}
+    recorded["places/link.html"] = buildcache.stat_of(outside) or (0, 0)
+    (site / "places/private.html").chmod(0o600)  # its size and time are as recorded
+    manifest = buildcache.Manifest("s", "n", recorded, {}, {})
+    # A link, a pipe, a file made private by hand and a file gone are not the build's.
+    assert buildcache.as_left(site, manifest) == {"places/index.html"}
+    staging.mkdir()
+    target = staging / "places/index.html"
+    assert buildcache.take(site / "places/index.html", target)
+    assert buildcache.stat_of(target) == recorded["places/index.html"]
+    assert buildcache.take(site / "places/index.html", target)  # taken already: left as is
+    assert not buildcache.take(site / "missing.html", staging / "missing.html")
+    assert not (staging / "missing.html").exists()
+
+
+def test_the_pruning_in_place_leaves_what_a_build_writes(tmp_path: Path) -> None:
+    site = tmp_path / "site"
     (site / "places").mkdir(parents=True)
     (site / "empty").mkdir()
-    (site / "places/index.html").write_text("page", encoding="utf-8")
-    (site / "places/index.html").chmod(0o600)
+    page = site / "places/index.html"
+    page.write_text("page", encoding="utf-8")
     outside = tmp_path / "outside"
     outside.mkdir()
     (site / "places/link").symlink_to(outside)
     (site / ".briefbook-site").write_text("marker", encoding="utf-8")
-    copy.mkdir()
-    buildcache.copy_site(site, copy)
-    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == [
-        "empty", "places", "places/index.html"]
-    page = copy / "places/index.html"
-    assert page.stat().st_mode & 0o777 != 0o600  # made as a build makes it
-    assert page.stat().st_mtime_ns == (site / "places/index.html").stat().st_mtime_ns
-    (copy / "places/link").symlink_to(outside)  # however it got there
     manifest = buildcache.Manifest("s", "n", {"places/index.html": buildcache.stat_of(page)
                                               or (0, 0)}, {}, {})
-    assert buildcache.prune(copy, manifest) == {"places/index.html"}
-    assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == [
-        "places", "places/index.html"]
+    assert buildcache.prune(site, manifest) == {"places/index.html"}
+    assert sorted(p.relative_to(site).as_posix() for p in site.rglob("*")) == [
+        ".briefbook-site", "places", "places/index.html"]
 
 
-def test_a_last_site_that_cannot_be_copied_means_a_cold_build(small_book: Path) -> None:
+def _inodes(site: Path) -> dict[str, tuple[int, int, bytes]]:
+    return {p.relative_to(site).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns,
+                                              p.read_bytes())
+            for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_the_last_site_is_never_written(small_book: Path) -> None:
+    """The kept files are the last site's, linked: a build that fails after writing every
+    page leaves that site's every file, its bytes and times, as they were."""
     _build(small_book)
-    os.mkfifo(small_book / "site/pipe")  # no build writes one; copying it fails
+    before = _inodes(small_book / "site")
+    event = small_book / SMALL_EVENT
+    event.write_text(event.read_text(encoding="utf-8").replace("title: ", "title: New ", 1),
+                     encoding="utf-8")
+    page = small_book / "docs/index.md"
+    good = page.read_text(encoding="utf-8")
+    page.write_text(good + "\n[a link](no-such-page.md)\n", encoding="utf-8")
+    failed = _build(small_book, ok=False)  # --strict: the link fails it once it is written
+    assert "no-such-page.md" in failed and "was left as it was" in failed
+    assert _inodes(small_book / "site") == before
+    page.write_text(good, encoding="utf-8")
+    kept, total, built = _kept(_build(small_book))
+    assert kept > 0 and built < total
+    after = _inodes(small_book / "site")
+    assert {rel for rel in after if rel in before and after[rel][0] == before[rel][0]}, \
+        "the kept pages are the last site's files"
+    _build(small_book, "--no-cache", "--site-dir", "site-cold")
+    assert not _differences(_tree(small_book / "site"), _tree(small_book / "site-cold"))
+
+
+def test_stray_entries_of_the_last_site_are_left_behind(small_book: Path) -> None:
+    _build(small_book)
+    os.mkfifo(small_book / "site/pipe")  # no build writes one
+    (small_book / "site/places/index.html").chmod(0o600)
     log = _build(small_book)
-    assert "cannot copy the last site" in log and "building every page" in log
-    assert _kept(log)[0] == 0
+    assert _kept(log)[0] > 0
     assert not (small_book / "site/pipe").exists()
+    assert (small_book / "site/places/index.html").stat().st_mode & 0o777 != 0o600
+    _build(small_book, "--no-cache", "--site-dir", "site-cold")
+    assert not _differences(_tree(small_book / "site"), _tree(small_book / "site-cold"))
