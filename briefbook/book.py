@@ -62,14 +62,14 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     templates = templates or Templates(root)
     code = buildcache.digest(code_digest("*"), buildcache.library_versions()) if warm else ""
     if warm and memo is None:
-        memo = PageMemo(buildcache.load_pages(root, code))
+        memo = buildcache.load_pages(root, code)
     renderer = Renderer(root, checked.index, directory_urls=directory_urls,
                         templates=templates, memo=memo)
     working_on("writing the data exports")
     url = export.site_url_of(root) if site_url is None else site_url
     log = read_history(root, layout)
     def exports() -> list[export.ExportFile]:
-        return export.export_files(checked.index, url, entered=log.added)
+        return export.export_files(checked.index, url, entered=log.added, parts=memo)
 
     # A warm build's memo holds no exports: fingerprinting the book would be lost work.
     files = (exports() if memo is None or warm
@@ -82,7 +82,7 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     pages = renderer.render_all()
     home = renderer.render_home(pdf)
     if warm and memo is not None and memo.changed:
-        buildcache.save_pages(root, code, memo.pages)
+        buildcache.save_pages(root, code, memo)
     counts = (0, 0) if memo is None else (memo.rendered, memo.reused)
     return Produced(checked, (*pages, *data, *assets(root)), home, log, *counts)
 

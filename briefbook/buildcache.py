@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from briefbook.memo import Rendered
+from briefbook.memo import PageMemo, Rendered
 from briefbook.usercache import cache_folder, evict, path_digest, read_signed, write_signed
 
 FORMAT = "briefbook-build-cache"
@@ -143,29 +143,31 @@ def _pages_file(root: Path) -> Path:
 PAGES_SUFFIX = ".pages.json"
 
 
-def load_pages(root: Path, code: str) -> dict[str, Rendered]:
-    """The pages the last warm build of the book at ``root`` rendered (``memo``), when the
-    same code rendered them; none when the record is missing, damaged or not the user's."""
+def load_pages(root: Path, code: str) -> PageMemo:
+    """The pages and export parts the last warm build of the book at ``root`` made
+    (``memo``), when the same code made them; none when the record is missing, damaged or
+    not the user's."""
     data = read_signed(_pages_file(root))
     try:
         body = json.loads(data) if data is not None else None
         if not isinstance(body, dict) or body.get("code") != code:
-            return {}
-        return {str(path): Rendered(
+            return PageMemo()
+        return PageMemo({str(path): Rendered(
             str(p["key"]), str(p["view"]),
             tuple((str(k), str(i), None if t is None else str(t)) for k, i, t in p["uses"]),
             str(p["text"]), frozenset(str(h) for h in p["unsearched"]))
-            for path, p in body["pages"].items()}
+            for path, p in body["pages"].items()},
+            {str(k): str(v) for k, v in body["parts"].items()})
     except (ValueError, KeyError, TypeError, AttributeError):
-        return {}
+        return PageMemo()
 
 
-def save_pages(root: Path, code: str, pages: Mapping[str, Rendered]) -> None:
+def save_pages(root: Path, code: str, memo: PageMemo) -> None:
     path = _pages_file(root)
     body = {"code": code, "pages": {
         name: {"key": p.key, "view": p.view, "uses": [list(d) for d in p.dependencies],
                "text": p.text, "unsearched": sorted(p.unsearched)}
-        for name, p in sorted(pages.items())}}
+        for name, p in sorted(memo.pages.items())}, "parts": dict(sorted(memo.parts.items()))}
     write_signed(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
     evict(path.parent, PAGES_SUFFIX)
 

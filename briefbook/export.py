@@ -13,10 +13,10 @@ import datetime as dt
 import io
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from briefbook import kinds, model, views
 from briefbook.dates import Edtf
@@ -234,11 +234,13 @@ def event_record(index: Index, event: model.Event, site_url: str) -> dict[str, A
 
 
 def events_document(index: Index, site_url: str) -> dict[str, Any]:
-    return {
-        "version": SCHEMA_VERSION,
-        "$schema": join_url(site_url, f"{DATA_DIR}/events.schema.json"),
-        "events": [event_record(index, e, site_url) for e in index.book.events],
-    }
+    return {**_events_head(site_url),
+            "events": [event_record(index, e, site_url) for e in index.book.events]}
+
+
+def _events_head(site_url: str) -> dict[str, Any]:
+    return {"version": SCHEMA_VERSION,
+            "$schema": join_url(site_url, f"{DATA_DIR}/events.schema.json")}
 
 
 def actors_document(index: Index, site_url: str) -> dict[str, Any]:
@@ -498,30 +500,34 @@ def events_csv(index: Index, site_url: str) -> str:
 
 def events_geojson(index: Index, site_url: str) -> dict[str, Any]:
     """RFC 7946: a Point feature (longitude, latitude) for each event with a known place."""
-    features = []
-    for event in index.book.events:
-        place = index.places.get(event.place.id) if event.place else None
-        if place is None:
-            continue
-        features.append({
-            "type": "Feature",
-            "id": event.id,
-            "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
-            "properties": {
-                "title": event.title,
-                "date": event.date.text,
-                "date_label": event.date.label,
-                "date_earliest": event.date.earliest.isoformat(),
-                "date_latest": (None if event.date.latest == dt.date.max
-                                else event.date.latest.isoformat()),
-                "type": event.type,
-                "place": place.id,
-                "place_name": place.name,
-                "geo_precision": place.precision,
-                "url": page_url(site_url, "event", event.id),
-            },
-        })
+    features = [feature for event in index.book.events
+                if (feature := event_feature(index, event, site_url)) is not None]
     return {"type": "FeatureCollection", "features": features}
+
+
+def event_feature(index: Index, event: model.Event, site_url: str) -> dict[str, Any] | None:
+    """The event's GeoJSON feature, if its place is known."""
+    place = index.places.get(event.place.id) if event.place else None
+    if place is None:
+        return None
+    return {
+        "type": "Feature",
+        "id": event.id,
+        "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+        "properties": {
+            "title": event.title,
+            "date": event.date.text,
+            "date_label": event.date.label,
+            "date_earliest": event.date.earliest.isoformat(),
+            "date_latest": (None if event.date.latest == dt.date.max
+                            else event.date.latest.isoformat()),
+            "type": event.type,
+            "place": place.id,
+            "place_name": place.name,
+            "geo_precision": place.precision,
+            "url": page_url(site_url, "event", event.id),
+        },
+    }
 
 
 def calendar_span(date: Edtf) -> tuple[dt.date, dt.date]:
@@ -546,38 +552,51 @@ def _shortened(text: str, limit: int = CALENDAR_SUMMARY) -> str:
 
 
 def events_ics(index: Index, site_url: str, entered: Mapping[str, dt.datetime]) -> bytes:
-    import icalendar
+    return _calendar([event_vevent(index, e, site_url, entered) for e in index.book.events])
 
-    from briefbook.history import entered_at
+
+def _calendar(vevents: Iterable[str]) -> bytes:
+    """The calendar holding ``vevents`` (each an event's own iCalendar text), as icalendar
+    writes a calendar with those components."""
+    import icalendar
 
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//briefbook//events export//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
+    head, end, tail = bytes(calendar.to_ical()).rpartition(b"END:VCALENDAR")
+    return head + "".join(vevents).encode("utf-8") + end + tail
+
+
+def event_vevent(index: Index, event: model.Event, site_url: str,
+                 entered: Mapping[str, dt.datetime]) -> str:
+    """The event as an iCalendar VEVENT."""
+    import icalendar
+
+    from briefbook.history import entered_at
+
     host = re.sub(r"^[a-z]+://", "", site_url).split("/")[0] or "briefbook.invalid"
-    for event in index.book.events:
-        start, end = calendar_span(event.date)
-        url = page_url(site_url, "event", event.id)
-        vevent = icalendar.Event()
-        vevent.add("uid", f"{event.id}@{host}")
-        # DTSTAMP is required; when the event entered the book keeps it deterministic.
-        vevent.add("dtstamp", entered_at(entered, event))
-        vevent.add("dtstart", start)
-        vevent.add("dtend", end)
-        vevent.add("summary", event.title)
-        description = [f"Date: {event.date.label} ({event.date.text})"]
-        if event.summary:
-            description.append(_shortened(plain_prose(index, event.summary.text)))
-        description.append(url)
-        vevent.add("description", "\n\n".join(description))
-        vevent.add("url", url)
-        vevent.add("categories", [event.type])
-        place = index.places.get(event.place.id) if event.place else None
-        if place is not None:
-            vevent.add("location", place.name)
-            vevent.add("geo", (place.latitude, place.longitude))
-        calendar.add_component(vevent)
-    return bytes(calendar.to_ical())
+    start, end = calendar_span(event.date)
+    url = page_url(site_url, "event", event.id)
+    vevent = icalendar.Event()
+    vevent.add("uid", f"{event.id}@{host}")
+    # DTSTAMP is required; when the event entered the book keeps it deterministic.
+    vevent.add("dtstamp", entered_at(entered, event))
+    vevent.add("dtstart", start)
+    vevent.add("dtend", end)
+    vevent.add("summary", event.title)
+    description = [f"Date: {event.date.label} ({event.date.text})"]
+    if event.summary:
+        description.append(_shortened(plain_prose(index, event.summary.text)))
+    description.append(url)
+    vevent.add("description", "\n\n".join(description))
+    vevent.add("url", url)
+    vevent.add("categories", [event.type])
+    place = index.places.get(event.place.id) if event.place else None
+    if place is not None:
+        vevent.add("location", place.name)
+        vevent.add("geo", (place.latitude, place.longitude))
+    return bytes(vevent.to_ical()).decode("utf-8")
 
 
 # --- Writing -------------------------------------------------------------------------------
@@ -593,12 +612,78 @@ def _json(value: object) -> bytes:
     return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
+def _json_text(value: object) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _json_listing(head: Mapping[str, Any], key: str, items: Sequence[str]) -> bytes:
+    """``_json`` of ``head`` with the list ``key`` added last, from each item's own
+    ``_json_text``: nested two levels deep, an item is the same text with each line
+    indented by four spaces (a JSON string holds no line break)."""
+    if not items:
+        return _json({**head, key: []})
+    before, marker, after = _json_text({**head, key: [0]}).rpartition("\n    0\n")
+    assert marker, "the list is the document's last member"
+    nested = ",\n".join("    " + item.replace("\n", "\n    ") for item in items)
+    return f"{before}\n{nested}\n{after}\n".encode()
+
+
+class Parts(Protocol):
+    """Where an export keeps each event's part of a file (``memo.PageMemo``): made again
+    only when what it is made from changed."""
+
+    def fingerprint(self, value: object) -> str: ...
+
+    def part(self, name: str, made_from: str, make: Callable[[], str]) -> str: ...
+
+
+def _event_parts(index: Index, site_url: str, entered: Mapping[str, dt.datetime],
+                 parts: Parts | None) -> tuple[list[str], list[str], list[str]]:
+    """Each event's record, GeoJSON feature (if it has one) and VEVENT, as text.  An
+    event's parts are made of the event, the book's actors, places and sources (their
+    names), the titles its summary's references show, when it entered the book and the
+    site's address: with ``parts``, one made from the same is reused."""
+    from briefbook.history import entered_at
+
+    records, features, vevents = [], [], []
+    book = index.book
+    others = parts.fingerprint((book.actors, book.places, book.sources)) if parts else ""
+    for event in book.events:
+        def record(event: model.Event = event) -> str:
+            return _json_text(event_record(index, event, site_url))
+
+        def feature(event: model.Event = event) -> str:
+            made = event_feature(index, event, site_url)
+            return "" if made is None else _json_text(made)
+
+        def vevent(event: model.Event = event) -> str:
+            return event_vevent(index, event, site_url, entered)
+
+        if parts is None:
+            made = (record(), feature(), vevent())
+        else:
+            refs = tuple(_name(index, r.kind, r.ref.id)
+                         for r in (event.summary.refs if event.summary else ()))
+            key = parts.fingerprint((event, others, refs, entered_at(entered, event),
+                                     site_url))
+            made = (parts.part("event.json", key, record),
+                    parts.part("event.geojson", key, feature),
+                    parts.part("event.ics", key, vevent))
+        records.append(made[0])
+        if made[1]:
+            features.append(made[1])
+        vevents.append(made[2])
+    return records, features, vevents
+
+
 def export_files(index: Index, site_url: str, formats: Iterable[str] = FORMATS, *,
                  root: Path | None = None,
-                 entered: Mapping[str, dt.datetime] | None = None) -> list[ExportFile]:
+                 entered: Mapping[str, dt.datetime] | None = None,
+                 parts: Parts | None = None) -> list[ExportFile]:
     """The export files for ``formats``, in a fixed order; ``root`` is the book's folder,
     whose git history says when each record entered the book (see `briefbook.history`),
-    unless ``entered`` gives it (a build reads the history once for every use)."""
+    unless ``entered`` gives it (a build reads the history once for every use); ``parts``
+    keeps each event's part of the event files between builds."""
     from briefbook import feeds, history
 
     wanted = set(formats)
@@ -610,15 +695,19 @@ def export_files(index: Index, site_url: str, formats: Iterable[str] = FORMATS, 
         if wanted & {"ics", "feeds"} and root is not None:
             entered = history.first_added(root)
     files = []
+    records, features, vevents = (_event_parts(index, site_url, entered, parts)
+                                  if wanted & {"json", "geojson", "ics"} else ([], [], []))
     if "json" in wanted:
-        files.append(ExportFile("events.json", _json(events_document(index, site_url))))
+        files.append(ExportFile("events.json",
+                                _json_listing(_events_head(site_url), "events", records)))
         files.append(ExportFile("events.schema.json", _json(events_schema(site_url))))
     if "csv" in wanted:
         files.append(ExportFile("events.csv", events_csv(index, site_url).encode("utf-8")))
     if "geojson" in wanted:
-        files.append(ExportFile("events.geojson", _json(events_geojson(index, site_url))))
+        files.append(ExportFile("events.geojson", _json_listing(
+            {"type": "FeatureCollection"}, "features", features)))
     if "ics" in wanted:
-        files.append(ExportFile("events.ics", events_ics(index, site_url, entered)))
+        files.append(ExportFile("events.ics", _calendar(vevents)))
     if "actors" in wanted:
         files.append(ExportFile("actors.json", _json(actors_document(index, site_url))))
     if "sources" in wanted:

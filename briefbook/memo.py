@@ -150,8 +150,13 @@ class Rendered:
 class PageMemo:
     """The pages of the last render, by path."""
 
-    def __init__(self, pages: Mapping[str, Rendered] | None = None) -> None:
+    def __init__(self, pages: Mapping[str, Rendered] | None = None,
+                 parts: Mapping[str, str] | None = None) -> None:
         self._pages: dict[str, Rendered] = dict(pages or {})
+        self._parts: dict[str, str] = dict(parts or {})
+        """Each event's part of the event exports, by what it was made from (``part``)."""
+        self._parts_used: dict[str, str] = {}
+        self.parts_made = 0
         self._stamp: tuple[object, ...] = ()
         self._exports: tuple[str, list[Any]] | None = None
         self._prints = Fingerprints()
@@ -164,9 +169,14 @@ class PageMemo:
         return self._pages
 
     @property
+    def parts(self) -> Mapping[str, str]:
+        """The export parts this render used: what the next one may reuse."""
+        return self._parts_used or self._parts
+
+    @property
     def changed(self) -> bool:
-        """Whether this render rendered or dropped a page."""
-        return self.rendered > 0 or self._dropped
+        """Whether this render rendered or dropped a page, or made an export part."""
+        return self.rendered > 0 or self._dropped or self.parts_made > 0
 
     def templates_changed(self, stamp: tuple[object, ...]) -> bool:
         """Whether the template files differ from the last render's (then compiled
@@ -179,6 +189,7 @@ class PageMemo:
         self.reused = self.rendered = 0
         self._dropped = False
         self._prints = Fingerprints()
+        self._parts, self._parts_used, self.parts_made = dict(self.parts), {}, 0
 
     def fingerprint(self, value: object) -> str:
         return self._prints.of(value)
@@ -199,6 +210,17 @@ class PageMemo:
     def keep(self, path: str, rendered: Rendered) -> None:
         self.rendered += 1
         self._pages[path] = rendered
+
+    def part(self, name: str, made_from: str, make: Callable[[], str]) -> str:
+        """A part of an export (``export.Parts``): the last render's, if it was made from
+        what has the fingerprint ``made_from``, else ``make()``."""
+        key = f"{name}:{made_from}"
+        found = self._parts.get(key)
+        if found is None:
+            found = make()
+            self.parts_made += 1
+        self._parts_used[key] = found
+        return found
 
     def exports(self, made_from: object, make: Callable[[], list[T]]) -> list[T]:
         """The data exports, made again only when what they are made from (the book, the

@@ -292,3 +292,23 @@ def test_export_refuses_the_books_content_folders(tmp_path: Path, inside: str) -
     assert result.returncode == 2
     assert "inside the book's" in result.stderr and "Traceback" not in result.stderr
     assert not (book / inside / "events.json").exists()
+
+
+def test_the_event_files_made_from_parts_are_the_documents_written_whole(
+        exported: Path, shipped: Index) -> None:
+    """events.json, events.geojson and events.ics are put together from each event's part
+    (which a build keeps while the event is unchanged): byte for byte what writing each
+    document whole gives, and what icalendar writes for the calendar it reads."""
+    def whole(value: object) -> bytes:
+        return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
+
+    assert (exported / "events.json").read_bytes() == whole(
+        export.events_document(shipped, SITE))
+    assert (exported / "events.geojson").read_bytes() == whole(
+        export.events_geojson(shipped, SITE))
+    assert export._json_listing({"type": "FeatureCollection"}, "features", []) == whole(
+        {"type": "FeatureCollection", "features": []})
+    calendar = (exported / "events.ics").read_bytes()
+    assert icalendar.Calendar.from_ical(calendar).to_ical() == calendar
+    assert len(icalendar.Calendar.from_ical(calendar).walk("VEVENT")) == len(
+        shipped.book.events)
