@@ -32,13 +32,20 @@ import os
 import platform
 import shutil
 import stat
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from briefbook.memo import PageMemo, Rendered
-from briefbook.usercache import cache_folder, evict, path_digest, read_signed, write_signed
+from briefbook.usercache import (
+    cache_folder,
+    evict,
+    path_digest,
+    read_signed,
+    read_signed_lines,
+    write_signed,
+)
 
 FORMAT = "briefbook-build-cache"
 VERSION = 1
@@ -140,36 +147,53 @@ def _pages_file(root: Path) -> Path:
     return cache_folder() / "build" / f"{path_digest(root)}{PAGES_SUFFIX}"
 
 
-PAGES_SUFFIX = ".pages.json"
+PAGES_SUFFIX = ".pages.jsonl"
 
 
 def load_pages(root: Path, code: str) -> PageMemo:
     """The pages and export parts the last warm build of the book at ``root`` made
     (``memo``), when the same code made them; none when the record is missing, damaged or
     not the user's."""
-    data = read_signed(_pages_file(root))
+    pages: dict[str, Rendered] = {}
+    parts: dict[str, str] = {}
     try:
-        body = json.loads(data) if data is not None else None
-        if not isinstance(body, dict) or body.get("code") != code:
-            return PageMemo()
-        return PageMemo({str(path): Rendered(
-            str(p["key"]), str(p["view"]),
-            tuple((str(k), str(i), None if t is None else str(t)) for k, i, t in p["uses"]),
-            str(p["text"]), frozenset(str(h) for h in p["unsearched"]))
-            for path, p in body["pages"].items()},
-            {str(k): str(v) for k, v in body["parts"].items()})
+        with contextlib.closing(read_signed_lines(_pages_file(root))) as lines:
+            if json.loads(next(lines, b"null")) != {"code": code}:
+                return PageMemo()
+            for line in lines:
+                item = json.loads(line)
+                if "part" in item:
+                    parts[str(item["part"])] = str(item["text"])
+                    continue
+                pages[str(item["page"])] = Rendered(
+                    str(item["key"]), str(item["view"]),
+                    tuple((str(k), str(i), None if t is None else str(t))
+                          for k, i, t in item["uses"]),
+                    str(item["text"]), frozenset(str(h) for h in item["unsearched"]))
     except (ValueError, KeyError, TypeError, AttributeError):
         return PageMemo()
+    return PageMemo(pages, parts)
 
 
 def save_pages(root: Path, code: str, memo: PageMemo) -> None:
+    """Record the pages and export parts of ``memo``, a line each (the record of a large
+    book is as large as its pages, and is never held whole)."""
+    def lines() -> Iterator[bytes]:
+        yield _line({"code": code})
+        for name, page in sorted(memo.pages.items()):
+            yield _line({"page": name, "key": page.key, "view": page.view,
+                         "uses": [list(d) for d in page.dependencies], "text": page.text,
+                         "unsearched": sorted(page.unsearched)})
+        for key, text in sorted(memo.parts.items()):
+            yield _line({"part": key, "text": text})
+
     path = _pages_file(root)
-    body = {"code": code, "pages": {
-        name: {"key": p.key, "view": p.view, "uses": [list(d) for d in p.dependencies],
-               "text": p.text, "unsearched": sorted(p.unsearched)}
-        for name, p in sorted(memo.pages.items())}, "parts": dict(sorted(memo.parts.items()))}
-    write_signed(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
+    write_signed(path, lines())
     evict(path.parent, PAGES_SUFFIX)
+
+
+def _line(item: Mapping[str, Any]) -> bytes:
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
 
 
 def stat_of(path: Path) -> Stat | None:

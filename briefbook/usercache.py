@@ -9,10 +9,12 @@ file written by anything but this user's briefbook is a miss.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import os
 import tempfile
+from collections.abc import Generator, Iterable
 from pathlib import Path
 
 KEPT = 8
@@ -74,18 +76,50 @@ def read_signed(path: Path) -> bytes | None:
     return data
 
 
-def write_signed(path: Path, data: bytes) -> None:
-    """Write ``data`` atomically behind its HMAC with this user's key (nothing without one:
-    an unsigned file would never be read)."""
+def read_signed_lines(path: Path) -> Generator[bytes, None, None]:
+    """The body of a file ``write_signed`` wrote with this user's key, line by line (each
+    with its line break), never held whole in memory; nothing when it is not such a file.
+    The lines come from the very file whose HMAC was checked (the file stays open)."""
     key = user_key()
     if key is None:
         return
+    try:
+        with path.open("rb") as file:
+            mac = file.readline().rstrip(b"\n")
+            check = hmac.new(key, digestmod=hashlib.sha256)
+            for block in iter(functools.partial(file.read, 1 << 20), b""):
+                check.update(block)
+            if not hmac.compare_digest(mac, check.hexdigest().encode()):
+                return
+            file.seek(len(mac) + 1)
+            yield from file
+    except OSError:
+        return
+
+
+def write_signed(path: Path, data: bytes | Iterable[bytes]) -> None:
+    """Write ``data`` (bytes, or pieces written one after the other, never held whole)
+    atomically behind its HMAC with this user's key (nothing without one: an unsigned file
+    would never be read)."""
+    key = user_key()
+    if key is None:
+        return
+    pieces = (data,) if isinstance(data, bytes) else data
     with contextlib.suppress(OSError):
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        with os.fdopen(fd, "wb") as out:
-            out.write(_mac(key, data) + b"\n" + data)
-        Path(tmp).replace(path)
+        try:
+            mac = hmac.new(key, digestmod=hashlib.sha256)
+            with os.fdopen(fd, "wb") as out:
+                out.write(b"0" * mac.digest_size * 2 + b"\n")  # the HMAC, once known
+                for piece in pieces:
+                    mac.update(piece)
+                    out.write(piece)
+                out.seek(0)
+                out.write(mac.hexdigest().encode())
+            Path(tmp).replace(path)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
 
 
 def _mac(key: bytes, data: bytes) -> bytes:
