@@ -180,6 +180,12 @@ def plain_prose(index: Index, text: str) -> str:
     return " ".join(model.REFERENCE.sub(name, text).split())
 
 
+def summary_names(index: Index, event: model.Event) -> tuple[str | None, ...]:
+    """The names the event's summary shows for its references (``plain_prose``)."""
+    return tuple(_name(index, r.kind, r.ref.id)
+                 for r in (event.summary.refs if event.summary else ()))
+
+
 def _editor_notes(notes: Sequence[model.EditorNote]) -> list[dict[str, Any]]:
     return [{"basis": n.basis, "text": n.text.text} for n in notes]
 
@@ -662,10 +668,8 @@ def _event_parts(index: Index, site_url: str, entered: Mapping[str, dt.datetime]
         if parts is None:
             made = (record(), feature(), vevent())
         else:
-            refs = tuple(_name(index, r.kind, r.ref.id)
-                         for r in (event.summary.refs if event.summary else ()))
-            key = parts.fingerprint((event, others, refs, entered_at(entered, event),
-                                     site_url))
+            key = parts.fingerprint((event, others, summary_names(index, event),
+                                     entered_at(entered, event), site_url))
             made = (parts.part("event.json", key, record),
                     parts.part("event.geojson", key, feature),
                     parts.part("event.ics", key, vevent))
@@ -716,7 +720,7 @@ def export_files(index: Index, site_url: str, formats: Iterable[str] = FORMATS, 
         files.append(ExportFile("names.json", _json(names_document(index, site_url))))
     if "feeds" in wanted:
         files.extend(ExportFile(path, content)
-                     for path, content in feeds.feed_files(index, site_url, entered))
+                     for path, content in feeds.feed_files(index, site_url, entered, parts))
     return files
 
 

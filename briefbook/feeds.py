@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from briefbook import kinds, model
-from briefbook.export import DATA_DIR, join_url, page_url, plain_prose
+from briefbook.export import DATA_DIR, Parts, join_url, page_url, plain_prose, summary_names
 from briefbook.history import EPOCH, entered_at
 from briefbook.index import Index
 
@@ -141,14 +141,27 @@ def actor_events(index: Index, actor_id: str) -> list[model.Event]:
     return list(seen.values())
 
 
-def feed_files(index: Index, site_url: str,
-               entered: Mapping[str, dt.datetime]) -> Iterator[tuple[str, bytes]]:
-    yield EVENTS_FEED, atom_feed(index, site_url, EVENTS_FEED, "Newest events",
-                                 index.book.events, entered)
+def feed_files(index: Index, site_url: str, entered: Mapping[str, dt.datetime],
+               parts: Parts | None = None) -> Iterator[tuple[str, bytes]]:
+    """The book's feed and each actor's; with ``parts``, a feed whose entries (their
+    events, places and the names their summaries show), title and address are unchanged is
+    the one made last."""
+    def feed(path: str, title: str, events: Sequence[model.Event]) -> bytes:
+        def make() -> str:
+            return atom_feed(index, site_url, path, title, events, entered).decode()
+
+        if parts is None:
+            return make().encode()
+        entries = newest(events, entered)
+        key = parts.fingerprint((path, title, site_url, [
+            (when, event, index.places.get(event.place.id) if event.place else None,
+             summary_names(index, event)) for when, event in entries]))
+        return parts.part("feed", key, make).encode()
+
+    yield EVENTS_FEED, feed(EVENTS_FEED, "Newest events", index.book.events)
     for actor in index.book.actors:
         path = actor_feed_path(actor.id)
-        yield path, atom_feed(index, site_url, path, f"Events involving {actor.name}",
-                              actor_events(index, actor.id), entered)
+        yield path, feed(path, f"Events involving {actor.name}", actor_events(index, actor.id))
 
 
 def add_feed_links(html_text: str, page: str, book_title: str = "",
