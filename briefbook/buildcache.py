@@ -283,15 +283,18 @@ def as_left(site: Path, manifest: Manifest) -> set[str]:
     return kept
 
 
-def take(source: Path, target: Path) -> bool:
+def take(source: Path, target: Path, *, link: bool = True) -> bool:
     """Put a file of the last site into the new one: as a hard link (the last site is only
     read, never written, and is deleted once the new one is in place), or as a copy with
-    its time where no link can be made (another file system); whether it is there."""
+    its time where no link can be made (another file system) or ``link`` is false (a file
+    the build may write again); whether it is there."""
     if os.path.lexists(target):  # taken already: a copy over a link would write the last site
         return True
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if not link:
+                raise OSError("copied")
             os.link(source, target, follow_symlinks=False)
         except OSError:
             shutil.copyfile(source, target, follow_symlinks=False)
@@ -360,14 +363,18 @@ class WarmBuild:
 
     def static_unchanged(self, src_uri: str, dest_uri: str, abs_src_path: str) -> bool:
         """Whether a static file's copy in the site is the one its source makes now."""
+        # Copied, never linked: MkDocs may write a static file's path again after copying
+        # it (an extra template such as robots.txt, a theme's 404.html or sitemap.xml of the
+        # same name, the CNAME), which through a link would write the last site.
         return (self.last.sources.get(src_uri) == stat_of(Path(abs_src_path))
-                and self._keep(dest_uri))
+                and self._keep(dest_uri, link=False))
 
-    def _keep(self, dest_uri: str) -> bool:
+    def _keep(self, dest_uri: str, *, link: bool = True) -> bool:
         """Whether the last build's file ``dest_uri`` is in the site folder, as it left it."""
         if dest_uri not in self.kept:
             return False
-        return self._from is None or take(self._from / dest_uri, self.site_dir / dest_uri)
+        return self._from is None or take(self._from / dest_uri, self.site_dir / dest_uri,
+                                          link=link)
 
     def reusable(self, src_uri: str, dest_uri: str, inputs: str) -> BuiltPage | None:
         """The last build of a page that is not in the navigation, if it was made of the

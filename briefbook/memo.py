@@ -59,7 +59,7 @@ class Fingerprints:
         if dataclasses.is_dataclass(value) and not isinstance(value, type):
             known = self._known.get(id(value))
             if known is None:
-                if kind.__module__ in RECORD_MODULES:
+                if kind.__module__ in RECORD_MODULES and kind.__qualname__ != "Book":
                     # A record holds only plain values, whose generated repr spells them
                     # out unambiguously (and three times faster than the walk below).
                     whole = repr(value).encode("utf-8", "surrogatepass")
@@ -94,15 +94,22 @@ class Fingerprints:
         if isinstance(value, types.CodeType):
             return b"x" + b"".join(map(self._encode, (
                 value.co_firstlineno, value.co_code, value.co_names, value.co_consts)))
-        if isinstance(value, (types.BuiltinFunctionType, type)):
+        if isinstance(value, type):
             return _sized(b"g", f"{value.__module__}.{value.__qualname__}".encode())
+        if isinstance(value, types.BuiltinFunctionType):
+            name = f"{value.__module__}.{value.__qualname__}".encode()
+            bound = value.__self__
+            if bound is None or isinstance(bound, types.ModuleType):
+                return _sized(b"g", name)
+            return _sized(b"M", name) + self._encode(bound)  # a method: its object too
         raise TypeError(f"a view holds a {kind.__qualname__}, which has no fingerprint")
 
 
 RECORD_MODULES = frozenset({"briefbook.model", "briefbook.dates"})
 """Where the records and their parts are defined: dataclasses of strings, numbers, dates,
 tuples, mappings and each other, with the repr ``dataclass`` writes (``tests/test_memo.py``
-holds them to it)."""
+holds them to it).  ``model.Book`` is walked instead: it holds the records of every
+registered kind, whose classes may live anywhere."""
 
 _SCALARS = {int: b"i", float: b"r", dt.date: b"a", dt.datetime: b"z"}
 """Values whose ``repr`` is their value, by their tags."""

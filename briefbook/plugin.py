@@ -48,7 +48,6 @@ from briefbook.rawhtml import Stash
 from briefbook.render import (
     HOME_MARK,
     Page,
-    TemplateCache,
     Templates,
     escape_meta,
     rewrite_md_links,
@@ -275,12 +274,7 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         def get_env() -> jinja2.Environment:
             key = (tuple(theme.dirs), theme.locale,
                    theme_fingerprint(theme.dirs) if serving else None)
-            return self._theme_env.get(key, made_with_cache)
-
-        def made_with_cache() -> jinja2.Environment:
-            env = make()
-            env.bytecode_cache = TemplateCache()  # compiled once, not every build
-            return env
+            return self._theme_env.get(key, make)
 
         theme.get_env = get_env  # type: ignore[method-assign]
 
@@ -438,7 +432,10 @@ class BriefbookPlugin(BasePlugin[BriefbookConfig]):
         if decided is None:
             decided = True
             warm, nav_pages = self._warm, self._nav_pages
-            if (warm is not None and warm.warm and nav_pages is not None
+            # The home page's PDF link gets the page count once the PDF is printed, in
+            # the built page: printing needs it built.
+            printed_into = self._pdf is not None and file.src_uri == "index.md"
+            if (warm is not None and warm.warm and nav_pages is not None and not printed_into
                     and file.src_uri not in nav_pages and file.page is not None):
                 if not warm.navigation and self._nav is not None:
                     warm.navigation = buildcache.digest(_outline(self._nav.items))

@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jinja2.bccache
 import markdown
 import nh3
 
@@ -38,7 +37,6 @@ from briefbook.model import REFERENCE
 from briefbook.pipeline import collector_paused
 from briefbook.quotes import Span
 from briefbook.text import INVISIBLE, PROSE_RULES
-from briefbook.usercache import cache_folder, read_signed, write_signed
 
 _MD_ESCAPES = str.maketrans({c: f"&#{ord(c)};" for c in string.punctuation})
 _PROSE_TAGS = {
@@ -151,25 +149,6 @@ def theme_overrides() -> Path:
     return default_templates() / "theme"
 
 
-class TemplateCache(jinja2.BytecodeCache):
-    """Compiled Jinja templates, briefbook's and the theme's, kept between builds in the
-    user's cache folder and signed like every record there (a forged one would run as
-    code).  Jinja takes one only for the same template source and Jinja version.  A
-    template's file name is its key, so the folder holds one file per template of each
-    book and theme used, which stays small."""
-
-    def __init__(self) -> None:
-        self.folder = cache_folder() / "templates"
-
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        data = read_signed(self.folder / f"{bucket.key}.jinja")
-        if data is not None:
-            bucket.bytecode_from_string(data)
-
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        write_signed(self.folder / f"{bucket.key}.jinja", bucket.bytecode_to_string())
-
-
 class Templates:
     """The Jinja environment and the prose converter: independent of the book's content,
     so `mkdocs serve` keeps one across rebuilds and compiles each template once."""
@@ -186,7 +165,6 @@ class Templates:
             trim_blocks=True,
             lstrip_blocks=True,
             auto_reload=watch,  # under serve, an edited template is recompiled
-            bytecode_cache=TemplateCache(),
         )
         self.env.filters.update(md=md, urlsafe=urlsafe, lag=lag)
         # The reader's labels, derived from the record alone (views.py).

@@ -97,6 +97,8 @@ def test_drawings_compare_by_what_they_draw() -> None:
     assert _same(drawing(3), drawing(3))
     assert not _same(drawing(3), drawing(4))
     assert not _same(drawing(3), lambda _link: _draw(3))  # other code
+    assert not _same("a".upper, "b".upper)  # a method, by its object too
+    assert _same("a".upper, "a".upper) and not _same(max, min)
 
 
 def test_exports_are_made_again_only_when_the_book_changed(minimal_book: Path) -> None:

@@ -378,7 +378,13 @@ def _inodes(site: Path) -> dict[str, tuple[int, int, bytes]]:
 
 def test_the_last_site_is_never_written(small_book: Path) -> None:
     """The kept files are the last site's, linked: a build that fails after writing every
-    page leaves that site's every file, its bytes and times, as they were."""
+    page leaves that site's every file, its bytes and times, as they were.  An extra
+    template is a file MkDocs copies, then writes again as a template."""
+    (small_book / "docs/extra.css").write_text("/* {{ config.site_name }} */\n",
+                                               encoding="utf-8")
+    config = small_book / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8") + "extra_templates:\n  - extra.css\n",
+                      encoding="utf-8")
     _build(small_book)
     before = _inodes(small_book / "site")
     event = small_book / SMALL_EVENT

@@ -257,3 +257,21 @@ def test_a_pdf_name_that_is_no_plain_file_name_stops_the_build(tmp_path: Path) -
     assert "the PDF's name '../elsewhere.pdf' is not a plain file name ending in .pdf" \
         in result.stderr
     assert not (tmp_path / "site").exists() and not (tmp_path / "elsewhere.pdf").exists()
+
+
+def test_a_warm_build_prints_the_pdf_again(chromium: Path, tmp_path: Path) -> None:
+    """A second build keeps what did not change, but not the home page: its link to the
+    PDF gets the page count of the print the build makes (here the home page is outside
+    the navigation, which the warm build could otherwise keep)."""
+    root = copy_book(FIXTURE, tmp_path / "book")
+    config = root / "mkdocs.yml"
+    config.write_text(config.read_text(encoding="utf-8").replace("  - Home: index.md\n", ""),
+                      encoding="utf-8")
+    site = tmp_path / "site"
+    for _ in range(2):
+        result = build_with_pdf(root, site, "the-book.pdf")
+        assert result.returncode == 0, result.stderr[-3000:]
+    assert re.search(r"briefbook: ([1-9]\d*) of \d+ pages kept", result.stderr), \
+        result.stderr[-3000:]
+    links = _DOWNLOAD.findall((site / "index.html").read_text(encoding="utf-8"))
+    assert len(links) == 1 and links[0][1], links
