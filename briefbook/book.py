@@ -77,6 +77,10 @@ def produce(root: Path, layout: Layout = DEFAULT_LAYOUT, *, cache: ReadCache | N
     data = [Page(f"{export.DATA_DIR}/{file.path}", file.content.decode("utf-8"))
             for file in files]
     del files  # their bytes, beside the text just made, while every page renders: 8 % of the peak
+    if warm and memo is not None:
+        if memo.parts_changed:
+            buildcache.save_parts(root, code, memo)
+        memo.let_go_of_parts()
     # Relative links: the exports are files of the site like any page, which MkDocs checks.
     data.append(Page(export.DATA_PAGE, export.data_page("")))
     pages = renderer.render_all()

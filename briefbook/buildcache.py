@@ -143,53 +143,71 @@ def save(path: Path, manifest: Manifest) -> None:
     evict(path.parent, SUFFIX)
 
 
-def _pages_file(root: Path) -> Path:
-    return cache_folder() / "build" / f"{path_digest(root)}{PAGES_SUFFIX}"
+def _record_file(root: Path, suffix: str) -> Path:
+    return cache_folder() / "build" / f"{path_digest(root)}{suffix}"
 
 
 PAGES_SUFFIX = ".pages.jsonl"
+PARTS_SUFFIX = ".parts.jsonl"
+
+
+def _record_lines(root: Path, suffix: str, code: str) -> Iterator[dict[str, Any]]:
+    """The items of a record ``_save_record`` wrote for the same code, one by one; none
+    when it is missing, damaged, not the user's or of other code."""
+    with contextlib.closing(read_signed_lines(_record_file(root, suffix))) as lines:
+        if json.loads(next(lines, b"null")) != {"code": code}:
+            return
+        for line in lines:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("not an item")
+            yield item
+
+
+def _save_record(root: Path, suffix: str, code: str, items: Iterable[Mapping[str, Any]]) -> None:
+    """Write ``items`` a line each behind the code that made them: a record as large as a
+    book's pages is never held whole."""
+    def lines() -> Iterator[bytes]:
+        yield _line({"code": code})
+        for item in items:
+            yield _line(item)
+
+    path = _record_file(root, suffix)
+    write_signed(path, lines())
+    evict(path.parent, suffix)
 
 
 def load_pages(root: Path, code: str) -> PageMemo:
     """The pages and export parts the last warm build of the book at ``root`` made
-    (``memo``), when the same code made them; none when the record is missing, damaged or
+    (``memo``), when the same code made them; none when a record is missing, damaged or
     not the user's."""
-    pages: dict[str, Rendered] = {}
-    parts: dict[str, str] = {}
     try:
-        with contextlib.closing(read_signed_lines(_pages_file(root))) as lines:
-            if json.loads(next(lines, b"null")) != {"code": code}:
-                return PageMemo()
-            for line in lines:
-                item = json.loads(line)
-                if "part" in item:
-                    parts[str(item["part"])] = str(item["text"])
-                    continue
-                pages[str(item["page"])] = Rendered(
-                    str(item["key"]), str(item["view"]),
-                    tuple((str(k), str(i), None if t is None else str(t))
-                          for k, i, t in item["uses"]),
-                    str(item["text"]), frozenset(str(h) for h in item["unsearched"]))
+        pages = {str(item["page"]): Rendered(
+            str(item["key"]), str(item["view"]),
+            tuple((str(k), str(i), None if t is None else str(t)) for k, i, t in item["uses"]),
+            str(item["text"]), frozenset(str(h) for h in item["unsearched"]))
+            for item in _record_lines(root, PAGES_SUFFIX, code)}
+        parts = {str(item["part"]): str(item["text"])
+                 for item in _record_lines(root, PARTS_SUFFIX, code)}
     except (ValueError, KeyError, TypeError, AttributeError):
         return PageMemo()
     return PageMemo(pages, parts)
 
 
 def save_pages(root: Path, code: str, memo: PageMemo) -> None:
-    """Record the pages and export parts of ``memo``, a line each (the record of a large
-    book is as large as its pages, and is never held whole)."""
-    def lines() -> Iterator[bytes]:
-        yield _line({"code": code})
-        for name, page in sorted(memo.pages.items()):
-            yield _line({"page": name, "key": page.key, "view": page.view,
-                         "uses": [list(d) for d in page.dependencies], "text": page.text,
-                         "unsearched": sorted(page.unsearched)})
-        for key, text in sorted(memo.parts.items()):
-            yield _line({"part": key, "text": text})
+    """Record the pages of ``memo``."""
+    _save_record(root, PAGES_SUFFIX, code, (
+        {"page": name, "key": page.key, "view": page.view,
+         "uses": [list(d) for d in page.dependencies], "text": page.text,
+         "unsearched": sorted(page.unsearched)}
+        for name, page in sorted(memo.pages.items())))
 
-    path = _pages_file(root)
-    write_signed(path, lines())
-    evict(path.parent, PAGES_SUFFIX)
+
+def save_parts(root: Path, code: str, memo: PageMemo) -> None:
+    """Record the export parts of ``memo``: apart from the pages, so that they can be let
+    go of before the pages are rendered (at 10,000 events they are some 60 MB)."""
+    _save_record(root, PARTS_SUFFIX, code, (
+        {"part": key, "text": text} for key, text in sorted(memo.parts.items())))
 
 
 def _line(item: Mapping[str, Any]) -> bytes:
