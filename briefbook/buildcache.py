@@ -62,7 +62,12 @@ Stat = tuple[int, int]
 
 def manifest_for(site_dir: Path) -> Path:
     """Where the manifest of the site built into ``site_dir`` is kept."""
-    return cache_folder() / "build" / f"{path_digest(site_dir)}{SUFFIX}"
+    return _record_file(site_dir, SUFFIX)
+
+
+def _record_file(folder: Path, suffix: str) -> Path:
+    """What the warm build keeps about ``folder`` (a site or a book), by ``suffix``."""
+    return cache_folder() / "build" / f"{path_digest(folder)}{suffix}"
 
 
 def digest(*parts: object) -> str:
@@ -141,10 +146,6 @@ def save(path: Path, manifest: Manifest) -> None:
             "sources": {k: list(v) for k, v in sorted(manifest.sources.items())}}
     write_signed(path, json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode())
     evict(path.parent, SUFFIX)
-
-
-def _record_file(root: Path, suffix: str) -> Path:
-    return cache_folder() / "build" / f"{path_digest(root)}{suffix}"
 
 
 PAGES_SUFFIX = ".pages.jsonl"
@@ -310,14 +311,13 @@ def take(source: Path, target: Path, *, link: bool = True) -> bool:
         return True
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            if not link:
-                raise OSError("copied")
-            os.link(source, target, follow_symlinks=False)
-        except OSError:
-            shutil.copyfile(source, target, follow_symlinks=False)
-            st = source.stat()
-            os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
+        if link:
+            with contextlib.suppress(OSError):
+                os.link(source, target, follow_symlinks=False)
+                return True
+        shutil.copyfile(source, target, follow_symlinks=False)
+        st = source.stat()
+        os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))
     except OSError:
         with contextlib.suppress(OSError):
             target.unlink()

@@ -239,11 +239,6 @@ def event_record(index: Index, event: model.Event, site_url: str) -> dict[str, A
     }
 
 
-def events_document(index: Index, site_url: str) -> dict[str, Any]:
-    return {**_events_head(site_url),
-            "events": [event_record(index, e, site_url) for e in index.book.events]}
-
-
 def _events_head(site_url: str) -> dict[str, Any]:
     return {"version": SCHEMA_VERSION,
             "$schema": join_url(site_url, f"{DATA_DIR}/events.schema.json")}
@@ -504,15 +499,9 @@ def events_csv(index: Index, site_url: str) -> str:
 
 # --- GeoJSON and iCalendar -----------------------------------------------------------------
 
-def events_geojson(index: Index, site_url: str) -> dict[str, Any]:
-    """RFC 7946: a Point feature (longitude, latitude) for each event with a known place."""
-    features = [feature for event in index.book.events
-                if (feature := event_feature(index, event, site_url)) is not None]
-    return {"type": "FeatureCollection", "features": features}
-
-
 def event_feature(index: Index, event: model.Event, site_url: str) -> dict[str, Any] | None:
-    """The event's GeoJSON feature, if its place is known."""
+    """The event's GeoJSON feature (RFC 7946: a Point, longitude then latitude), if its
+    place is known."""
     place = index.places.get(event.place.id) if event.place else None
     if place is None:
         return None
@@ -555,10 +544,6 @@ def _shortened(text: str, limit: int = CALENDAR_SUMMARY) -> str:
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + " …"
-
-
-def events_ics(index: Index, site_url: str, entered: Mapping[str, dt.datetime]) -> bytes:
-    return _calendar([event_vevent(index, e, site_url, entered) for e in index.book.events])
 
 
 def _calendar(vevents: Iterable[str]) -> bytes:

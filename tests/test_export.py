@@ -302,10 +302,13 @@ def test_the_event_files_made_from_parts_are_the_documents_written_whole(
     def whole(value: object) -> bytes:
         return (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode()
 
-    assert (exported / "events.json").read_bytes() == whole(
-        export.events_document(shipped, SITE))
+    events = shipped.book.events
+    assert (exported / "events.json").read_bytes() == whole({
+        "version": export.SCHEMA_VERSION, "$schema": f"{SITE}data/events.schema.json",
+        "events": [export.event_record(shipped, e, SITE) for e in events]})
+    features = [export.event_feature(shipped, e, SITE) for e in events]
     assert (exported / "events.geojson").read_bytes() == whole(
-        export.events_geojson(shipped, SITE))
+        {"type": "FeatureCollection", "features": [f for f in features if f is not None]})
     assert export._json_listing({"type": "FeatureCollection"}, "features", []) == whole(
         {"type": "FeatureCollection", "features": []})
     calendar = (exported / "events.ics").read_bytes()
