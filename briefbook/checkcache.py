@@ -91,9 +91,10 @@ class Store:
              problems: list[Diagnostic]) -> Document | None:
         """``load``'s reader: the cached result when the file's bytes are unchanged."""
         try:
-            digest = hashlib.sha256(files.read_bytes(path, MAX_FILE_BYTES + 1)).hexdigest()
+            data = files.read_bytes(path, MAX_FILE_BYTES + 1)
         except OSError:
             return read_document(path, rel, kind, problems)  # its message comes from there
+        digest = hashlib.sha256(data).hexdigest()
         entry = self.old.get(rel)
         if entry is not None and entry.digest == digest and entry.kind == kind and (
                 entry.document is None or entry.validated is not None):
@@ -107,7 +108,7 @@ class Store:
             return Document(entry.document[0], entry.document[1], rel, None, "", 1, "")
         self.misses += 1
         mine: list[Diagnostic] = []
-        document = read_document(path, rel, kind, mine)
+        document = read_document(path, rel, kind, mine, data)
         problems.extend(mine)
         self.new[rel] = _Entry(digest, kind, None if document is None else
                                (document.kind, document.id), mine)

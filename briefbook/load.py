@@ -292,9 +292,11 @@ def _read_cached(path: Path, rel: str, kind: str, problems: list[Diagnostic],
     return document
 
 
-def read_document(path: Path, rel: str, kind: str,
-                  problems: list[Diagnostic]) -> Document | None:
-    text = read_text(path, rel, problems)
+def read_document(path: Path, rel: str, kind: str, problems: list[Diagnostic],
+                  data: bytes | None = None) -> Document | None:
+    """The file at ``path`` read as a ``kind`` document; ``data``: its bytes, when the caller
+    read them already (the check cache hashes them)."""
+    text = read_text(path, rel, problems, data)
     if text is None:
         return None
     if kind == "page":
@@ -321,20 +323,24 @@ def read_document(path: Path, rel: str, kind: str,
     return Document(kind, record_id, rel, tree, body, body_line, text)
 
 
-def read_text(path: Path, rel: str, problems: list[Diagnostic]) -> str | None:
-    """A content file's text, or ``None`` with a message when it cannot be used."""
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            problems.append(Diagnostic(
-                Location(rel), "error",
-                f"file is {size / 1048576:.1f} MiB; the limit is "
-                f"{MAX_FILE_BYTES // 1048576} MiB", "split it or trim it"))
+def read_text(path: Path, rel: str, problems: list[Diagnostic],
+              data: bytes | None = None) -> str | None:
+    """A content file's text, or ``None`` with a message when it cannot be used; ``data``:
+    its first ``MAX_FILE_BYTES + 1`` bytes, when the caller read them already."""
+    if data is None or len(data) > MAX_FILE_BYTES:
+        try:
+            size = path.stat().st_size
+            if size > MAX_FILE_BYTES:
+                problems.append(Diagnostic(
+                    Location(rel), "error",
+                    f"file is {size / 1048576:.1f} MiB; the limit is "
+                    f"{MAX_FILE_BYTES // 1048576} MiB", "split it or trim it"))
+                return None
+            data = files.read_bytes(path, MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            problems.append(Diagnostic(Location(rel), "error",
+                                       f"cannot read file: {exc.strerror}"))
             return None
-        data = files.read_bytes(path, MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        problems.append(Diagnostic(Location(rel), "error", f"cannot read file: {exc.strerror}"))
-        return None
     if not data.strip():
         problems.append(Diagnostic(Location(rel), "error", "file is empty",
                                    "add the record's fields or delete the file"))
